@@ -1,0 +1,1 @@
+"""argilla-maintenance: schema migrations, reindexing and legacy fixes for Argilla deployments."""

@@ -1,0 +1,1 @@
+"""Command line: ``argilla-maint``; thin adapters over service.ops (never imports service.http)."""

@@ -1,0 +1,65 @@
+"""Text rendering of operation results for the terminal."""
+
+from __future__ import annotations
+
+from service.db.history import OperationRecord
+from service.ops.results import MigrationPlan, RevisionsResult
+
+
+def revisions_text(result: RevisionsResult) -> str:
+    """The three sections Argilla's ``database revisions`` prints, from the result Struct."""
+    lines = ["", "Tagged revisions", "-----------------"]
+    lines += [f"• {t.tag} (revision: '{t.revision}')" for t in result.tags]
+    lines += ["", "Alembic revisions", "-----------------"]
+    for entry in result.revisions:
+        head = " (head)" if entry.is_head else ""
+        lines.append(f"{entry.down_revision or '<base>'} -> {entry.revision}{head}, {entry.message}")
+    lines += ["", "Current revision", "----------------", f"Current revision(s) for {result.database_url}:"]
+    if not result.current:
+        lines.append("(none: the database has no alembic_version; migrate creates the schema)")
+    for current in result.current:
+        tag = f" [tag {current.tag}]" if current.tag else ""
+        lines.append(f"Rev: {current.revision}{' (head)' if current.is_head else ''}{tag}")
+        lines.append(f"Parent: {current.down_revision or '<base>'}")
+        if current.message:
+            lines += ["", f"    {current.message}"]
+    return "\n".join(lines)
+
+
+def plan_text(plan: MigrationPlan) -> str:
+    """One line per step; destructive steps say what they drop and how many rows."""
+    source = plan.from_revision or "<base>"
+    if not plan.steps:
+        return f"Database already at {plan.to_revision}: nothing to do."
+    lines = [f"Plan: {plan.direction} {source} -> {plan.to_revision} ({len(plan.steps)} step(s))"]
+    for step in plan.steps:
+        tag = f" [tag {step.tag}]" if step.tag else ""
+        lines.append(f"  {step.direction:<9} {step.revision}{tag}  {step.message}")
+        for table in step.dropped_tables:
+            lines.append(f"      drops table {table.table} ({table.rows} rows)")
+        for column in step.dropped_columns:
+            lines.append(f"      drops column {column.table}.{column.column} ({column.non_null_values} non-null values)")
+        if step.data_loss:
+            lines.append(f"      data: {step.data_loss}")
+    return "\n".join(lines)
+
+
+def operation_line(op: OperationRecord) -> str:
+    created = op.created_at.strftime("%Y-%m-%d %H:%M:%S")
+    span = f"{op.from_revision or '<base>'} -> {op.to_revision}" if op.kind == "migrate" and op.to_revision else op.resource
+    duration = f"{op.duration_seconds:.2f}s" if op.duration_seconds is not None else "-"
+    return f"{op.id}  {created}  {op.kind:<8} {op.status:<11} {op.actor:<16} {duration:>9}  {span}"
+
+
+def operation_text(op: OperationRecord) -> str:
+    lines = [f"{key}: {value}" for key, value in (
+        ("id", op.id), ("kind", op.kind), ("status", op.status), ("actor", op.actor), ("resource", op.resource),
+        ("parameters", op.parameters), ("from_revision", op.from_revision), ("to_revision", op.to_revision),
+        ("created_at", op.created_at), ("started_at", op.started_at), ("finished_at", op.finished_at),
+        ("duration_seconds", op.duration_seconds), ("progress", op.progress), ("result", op.result),
+    ) if value is not None]
+    if op.error:
+        lines.append(f"error: {op.error.get('title')}: {op.error.get('detail')}")
+    for step in op.steps or []:
+        lines.append(f"  step {step['direction']:<9} {step['revision']}  {step['seconds']:.3f}s")
+    return "\n".join(lines)

@@ -1,0 +1,200 @@
+"""Settings read once from the environment by ``load_settings``: strict, typed, secrets masked in repr."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from service.core.errors import ConfigurationError
+from service.core.secrets import mask_url
+
+Scope = Literal["admin", "read"]
+SearchEngineName = Literal["elasticsearch", "opensearch"]
+MIN_TOKEN_LENGTH = 16
+DEFAULT_PORT = 6910
+
+
+@dataclass(frozen=True)
+class TokenEntry:
+    """A named API token, kept only as its SHA-256 digest."""
+
+    name: str
+    digest: bytes = field(repr=False)
+    scope: Scope = "admin"
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How to reach the search engine and how to lay out Argilla's record indices."""
+
+    engine: SearchEngineName = "elasticsearch"
+    url: str | None = None
+    ssl_verify: bool = True
+    ca_path: str | None = None
+    shards: int = 1
+    replicas: int = 0
+    total_fields_limit: int = 2000
+    batch_size: int = 500
+    bulk_max_bytes: int = 8 * 1024 * 1024
+    concurrency: int = 4
+
+    def __repr__(self) -> str:
+        url = mask_url(self.url) if self.url else None
+        return f"SearchSettings(engine={self.engine!r}, url={url!r})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment."""
+
+    home_path: Path
+    database_url: str = field(repr=False)
+    sqlite_timeout: float = 5.0
+    pg_pool_size: int = 15
+    pg_max_overflow: int = 10
+    lock_timeout: float = 0.0
+    lock_ttl: float = 300.0
+    heartbeat_interval: float = 5.0
+    stale_after: float = 60.0
+    tokens: tuple[TokenEntry, ...] = ()
+    metrics_public: bool = False
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    max_wait: float = 60.0
+    shutdown_grace: float = 20.0
+    max_body_bytes: int = 64 * 1024
+    search: SearchSettings = field(default_factory=SearchSettings)
+    reindex_datasets: bool = False
+    log_level: str = "INFO"
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(database_url={mask_url(self.database_url)!r}, home_path={str(self.home_path)!r}, "
+            f"tokens={[t.name for t in self.tokens]!r}, search={self.search!r})"
+        )
+
+
+def token_digest(token: str) -> bytes:
+    """The digest a presented token is compared against (constant-time, see the HTTP guard)."""
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build ``Settings`` from ``environ`` (default: the process environment); errors name the variable."""
+    env = os.environ if environ is None else environ
+    home = Path(env.get("ARGILLA_HOME_PATH") or Path.home() / ".argilla").expanduser()
+    database_url = env.get("ARGILLA_DATABASE_URL") or f"sqlite+aiosqlite:///{home / 'argilla.db'}"
+    return Settings(
+        home_path=home,
+        database_url=database_url,
+        sqlite_timeout=_number(env, "ARGILLA_DATABASE_SQLITE_TIMEOUT", 5.0, minimum=0),
+        pg_pool_size=int(_number(env, "ARGILLA_DATABASE_POSTGRESQL_POOL_SIZE", 15, minimum=1, integer=True)),
+        pg_max_overflow=int(_number(env, "ARGILLA_DATABASE_POSTGRESQL_MAX_OVERFLOW", 10, minimum=0, integer=True)),
+        lock_timeout=_number(env, "ARGILLA_MAINT_LOCK_TIMEOUT", 0.0, minimum=0),
+        lock_ttl=_number(env, "ARGILLA_MAINT_LOCK_TTL", 300.0, minimum=5),
+        heartbeat_interval=_number(env, "ARGILLA_MAINT_HEARTBEAT_SECONDS", 5.0, minimum=0.1),
+        stale_after=_number(env, "ARGILLA_MAINT_STALE_AFTER_SECONDS", 60.0, minimum=1),
+        tokens=load_tokens(env),
+        metrics_public=_flag(env, "ARGILLA_MAINT_METRICS_PUBLIC", False),
+        host=env.get("ARGILLA_MAINT_HOST", "127.0.0.1"),
+        port=int(_number(env, "ARGILLA_MAINT_PORT", DEFAULT_PORT, minimum=0, integer=True)),
+        max_wait=_number(env, "ARGILLA_MAINT_MAX_WAIT_SECONDS", 60.0, minimum=0),
+        shutdown_grace=_number(env, "ARGILLA_MAINT_SHUTDOWN_GRACE_SECONDS", 20.0, minimum=0),
+        search=_search_settings(env),
+        reindex_datasets=_flag(env, "REINDEX_DATASETS", False),
+        log_level=_choice(env, "ARGILLA_MAINT_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+    )
+
+
+def _search_settings(env: Mapping[str, str]) -> SearchSettings:
+    engine = _choice(env, "ARGILLA_SEARCH_ENGINE", "elasticsearch", ("elasticsearch", "opensearch"), lower=True)
+    return SearchSettings(
+        engine="opensearch" if engine == "opensearch" else "elasticsearch",
+        url=env.get("ARGILLA_ELASTICSEARCH") or None,
+        ssl_verify=_flag(env, "ARGILLA_ELASTICSEARCH_SSL_VERIFY", True),
+        ca_path=env.get("ARGILLA_ELASTICSEARCH_CA_PATH") or None,
+        shards=int(_number(env, "ARGILLA_ES_RECORDS_INDEX_SHARDS", 1, minimum=1, integer=True)),
+        replicas=int(_number(env, "ARGILLA_ES_RECORDS_INDEX_REPLICAS", 0, minimum=0, integer=True)),
+        total_fields_limit=int(_number(env, "ARGILLA_ES_MAPPING_TOTAL_FIELDS_LIMIT", 2000, minimum=1, integer=True)),
+        batch_size=int(_number(env, "ARGILLA_MAINT_REINDEX_BATCH_SIZE", 500, minimum=1, integer=True)),
+        bulk_max_bytes=int(_number(env, "ARGILLA_MAINT_REINDEX_BULK_BYTES", 8 * 1024 * 1024, minimum=1024, integer=True)),
+        concurrency=int(_number(env, "ARGILLA_MAINT_REINDEX_CONCURRENCY", 4, minimum=1, integer=True)),
+    )
+
+
+def load_tokens(env: Mapping[str, str]) -> tuple[TokenEntry, ...]:
+    """Parse ``ARGILLA_MAINT_TOKENS`` (comma-separated) and ``ARGILLA_MAINT_TOKENS_FILE`` (one a line)."""
+    entries: list[tuple[str, str]] = []
+    inline = env.get("ARGILLA_MAINT_TOKENS", "")
+    entries += [("ARGILLA_MAINT_TOKENS", item) for item in inline.split(",") if item.strip()]
+    path = env.get("ARGILLA_MAINT_TOKENS_FILE")
+    if path:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigurationError(f"ARGILLA_MAINT_TOKENS_FILE: cannot read {path!r} ({exc.strerror})") from exc
+        entries += [(f"ARGILLA_MAINT_TOKENS_FILE line {n}", line) for n, line in enumerate(lines, 1)
+                    if line.strip() and not line.lstrip().startswith("#")]
+    tokens = [_parse_token(source, raw.strip()) for source, raw in entries]
+    names = [t.name for t in tokens]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ConfigurationError(f"token names must be unique; repeated: {', '.join(duplicated)}")
+    return tuple(tokens)
+
+
+def _parse_token(source: str, raw: str) -> TokenEntry:
+    accepted = "accepted form: name:token or name:token:read (token at least 16 characters)"
+    name, sep, rest = raw.partition(":")
+    if not sep or not name.strip() or not rest:
+        raise ConfigurationError(f"{source}: malformed token entry; {accepted}")
+    scope: Scope = "admin"
+    if rest.endswith(":read"):
+        rest, scope = rest[: -len(":read")], "read"
+    elif rest.endswith(":admin"):
+        rest = rest[: -len(":admin")]
+    if len(rest) < MIN_TOKEN_LENGTH:
+        raise ConfigurationError(
+            f"{source}: token {name.strip()!r} is {len(rest)} characters long; {accepted}"
+        )
+    return TokenEntry(name=name.strip(), digest=token_digest(rest), scope=scope)
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name}={raw!r} is not a boolean; accepted: true/false, 1/0, yes/no, on/off")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool = False) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    kind = "an integer" if integer else "a number"
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}={raw!r} is not {kind}; accepted: {kind} >= {minimum:g}") from exc
+    if value < minimum:
+        raise ConfigurationError(f"{name}={raw!r} is too small; accepted: {kind} >= {minimum:g}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, accepted: tuple[str, ...], *, lower: bool = False) -> str:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower() if lower else raw.strip().upper()
+    if value not in accepted:
+        raise ConfigurationError(f"{name}={raw!r} is not accepted; accepted: {', '.join(accepted)}")
+    return value

@@ -1,0 +1,1 @@
+"""Persistence layer: engines, Argilla's tables, our history tables, the Alembic bridge and locks."""

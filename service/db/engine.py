@@ -1,0 +1,106 @@
+"""Async engines: the service's pooled engine and the single-connection engine migrations run on."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from service.core.config import Settings
+from service.core.errors import DatabaseUnavailable
+from service.db.urls import async_url, masked
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """The service's engine: SQLite with foreign keys on (as Argilla), PostgreSQL with Argilla's pool sizes."""
+    url = async_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        _ensure_sqlite_dir(url.database)
+        engine = create_async_engine(url, connect_args={"timeout": settings.sqlite_timeout})
+        _on_sqlite_connect(engine, foreign_keys=True, transactional=False)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=settings.pg_pool_size,
+        max_overflow=settings.pg_max_overflow,
+        pool_pre_ping=True,
+    )
+
+
+def create_migration_engine(settings: Settings) -> AsyncEngine:
+    """An engine for one migration run.
+
+    On SQLite the connection has foreign keys OFF (a batch rebuild drops and recreates tables, and
+    with enforcement on, ON DELETE CASCADE would empty the child tables) and a real ``BEGIN
+    IMMEDIATE`` so the whole run is one atomic transaction that also holds the write lock.
+    """
+    url = async_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        _ensure_sqlite_dir(url.database)
+        engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": settings.sqlite_timeout})
+        _on_sqlite_connect(engine, foreign_keys=False, transactional=True)
+        return engine
+    return create_async_engine(url, poolclass=NullPool)
+
+
+def _ensure_sqlite_dir(database: str | None) -> None:
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _on_sqlite_connect(engine: AsyncEngine, *, foreign_keys: bool, transactional: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        if transactional:
+            # Take BEGIN out of the driver's hands so DDL is transactional too.
+            dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        cursor.close()
+
+    if transactional:
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def translate_errors(database_url: str) -> Iterator[None]:
+    """Turn a failure to reach the database into ``DatabaseUnavailable`` with the URL masked."""
+    try:
+        yield
+    except (OperationalError, InterfaceError, OSError) as exc:
+        if isinstance(exc, DBAPIError) and not _is_connection_error(exc):
+            raise
+        raise DatabaseUnavailable(
+            f"cannot reach the database at {masked(database_url)}; check ARGILLA_DATABASE_URL and that the server is up",
+            reason=type(_root(exc)).__name__,
+        ) from exc
+
+
+@contextlib.asynccontextmanager
+async def reachable(engine: AsyncEngine, database_url: str) -> AsyncIterator[None]:
+    """Async variant of ``translate_errors`` for a block of engine use."""
+    with translate_errors(database_url):
+        yield
+
+
+def _root(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return exc
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    markers = ("connect", "unable to open database", "could not translate host", "password authentication",
+               "does not exist", "refused", "timeout", "closed")
+    return any(marker in text for marker in markers)

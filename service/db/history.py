@@ -1,0 +1,176 @@
+"""Operation history repository: one row per operation in ``maint_operations``, committed at once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.core.errors import OperationNotFound
+from service.db.history_tables import operations
+
+Status = Literal["queued", "running", "succeeded", "failed", "interrupted"]
+ACTIVE: tuple[Status, ...] = ("queued", "running")
+FINISHED: tuple[Status, ...] = ("succeeded", "failed", "interrupted")
+
+
+class OperationRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One maintenance operation as recorded in SQL and shown by the API and the CLI."""
+
+    id: str
+    kind: str
+    status: Status
+    actor: str
+    resource: str
+    parameters: dict[str, Any]
+    from_revision: str | None = None
+    to_revision: str | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    duration_seconds: float | None = None
+    progress: dict[str, Any] | None = None
+    steps: list[dict[str, Any]] | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+
+
+class StoredOperation(msgspec.Struct, frozen=True):
+    """A record with the internal columns the API never shows."""
+
+    record: OperationRecord
+    fingerprint: str | None
+    holder: str | None
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as stored (Argilla's columns never carry a zone either)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _stored(row: sa.Row[Any]) -> StoredOperation:
+    data = dict(row._mapping)
+    fingerprint, holder = data.pop("request_fingerprint"), data.pop("holder")
+    for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
+        data[key] = _aware(data[key])
+    return StoredOperation(msgspec.convert(data, OperationRecord), fingerprint, holder)
+
+
+async def create(
+    engine: AsyncEngine,
+    *,
+    kind: str,
+    actor: str,
+    resource: str,
+    parameters: dict[str, Any],
+    holder: str,
+    status: Status = "queued",
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    from_revision: str | None = None,
+) -> tuple[StoredOperation, bool]:
+    """Insert and commit a new operation; with a known idempotency key, return that one (``created=False``)."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "id": str(uuid.uuid4()), "kind": kind, "status": status, "actor": actor, "resource": resource,
+        "parameters": parameters, "created_at": now, "heartbeat_at": now, "holder": holder,
+        "idempotency_key": idempotency_key, "request_fingerprint": fingerprint, "from_revision": from_revision,
+        "started_at": now if status == "running" else None,
+    }
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(operations.insert().values(**values))
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        existing = await find_by_key(engine, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return await get_stored(engine, values["id"]), True
+
+
+async def update(engine: AsyncEngine, operation_id: str, **values: Any) -> None:
+    """Commit new column values for one operation."""
+    async with engine.begin() as conn:
+        await conn.execute(operations.update().where(operations.c.id == operation_id).values(**values))
+
+
+async def get_stored(engine: AsyncEngine, operation_id: str) -> StoredOperation:
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.select(operations).where(operations.c.id == operation_id))).first()
+    if row is None:
+        raise OperationNotFound(f"no operation with id {operation_id!r}; list them with GET /operations")
+    return _stored(row)
+
+
+async def get(engine: AsyncEngine, operation_id: str) -> OperationRecord:
+    """One operation by id, or ``OperationNotFound``."""
+    return (await get_stored(engine, operation_id)).record
+
+
+async def find_by_key(engine: AsyncEngine, idempotency_key: str) -> StoredOperation | None:
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.select(operations).where(operations.c.idempotency_key == idempotency_key))).first()
+    return None if row is None else _stored(row)
+
+
+async def list_operations(
+    engine: AsyncEngine, *, kind: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[OperationRecord], int]:
+    """A page of operations, newest first, and the total matching count."""
+    where = []
+    if kind:
+        where.append(operations.c.kind == kind)
+    if status:
+        where.append(operations.c.status == status)
+    query = sa.select(operations).where(*where).order_by(operations.c.created_at.desc(), operations.c.id.desc())
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+        total = (await conn.execute(sa.select(sa.func.count()).select_from(operations).where(*where))).scalar_one()
+    return [_stored(row).record for row in rows], int(total)
+
+
+async def active_on(engine: AsyncEngine, resources: tuple[str, ...]) -> list[OperationRecord]:
+    """Queued or running operations on any of ``resources``, oldest first."""
+    query = (
+        sa.select(operations)
+        .where(operations.c.status.in_(ACTIVE), operations.c.resource.in_(resources))
+        .order_by(operations.c.created_at)
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [_stored(row).record for row in rows]
+
+
+async def interrupt(engine: AsyncEngine, *, stale_before: datetime | None = None, holder: str | None = None,
+                    reason: str) -> list[str]:
+    """Mark active operations interrupted: those whose heartbeat stopped before ``stale_before``,
+    or those held by ``holder``. Returns their ids."""
+    cond = [operations.c.status.in_(ACTIVE)]
+    if stale_before is not None:
+        cond.append(operations.c.heartbeat_at < stale_before)
+    if holder is not None:
+        cond.append(operations.c.holder == holder)
+    now = utcnow()
+    async with engine.begin() as conn:
+        ids = [r[0] for r in (await conn.execute(sa.select(operations.c.id).where(*cond))).all()]
+        if ids:
+            await conn.execute(
+                operations.update().where(operations.c.id.in_(ids), operations.c.status.in_(ACTIVE)).values(
+                    status="interrupted", finished_at=now,
+                    error={"type": "interrupted", "title": "Operation interrupted", "detail": reason},
+                )
+            )
+    return ids

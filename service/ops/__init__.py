@@ -1,0 +1,1 @@
+"""Operations: each maintenance job is one async function here; HTTP and CLI only adapt it."""

@@ -1,0 +1,105 @@
+"""Recording an operation in history: the row is committed before the work, then heartbeats, then the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.core.errors import MaintenanceError
+from service.db import history
+from service.db.history import OperationRecord
+from service.ops.context import Resources
+
+log = structlog.get_logger("service.operations")
+
+
+def error_body(exc: BaseException) -> dict[str, Any]:
+    """The JSON stored as an operation's error: our slug, title and text, never driver text."""
+    if isinstance(exc, MaintenanceError):
+        return {"type": exc.slug, "title": exc.title, "detail": exc.detail, **msgspec.to_builtins(exc.extra)}
+    if isinstance(exc, asyncio.CancelledError):
+        return {"type": "interrupted", "title": "Operation interrupted", "detail": "the operation was cancelled"}
+    return {"type": "internal", "title": "Internal error", "detail": f"unexpected {type(exc).__name__}; see the service log"}
+
+
+class Recorder:
+    """Handle an operation's body uses to report revisions, steps, progress and its result."""
+
+    def __init__(self, resources: Resources, operation_id: str) -> None:
+        self.resources = resources
+        self.id = operation_id
+        self.from_revision: str | None = None
+        self.to_revision: str | None = None
+        self.steps: list[dict[str, Any]] = []
+        self.progress: dict[str, Any] | None = None
+        self.result: dict[str, Any] | None = None
+        # While true, skip history writes (a SQLite migration holds the database's write lock).
+        self.paused = False
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"from_revision": self.from_revision, "to_revision": self.to_revision,
+                "steps": list(self.steps) or None, "progress": self.progress}
+
+    async def flush(self) -> None:
+        if self.paused:
+            return
+        with contextlib.suppress(SQLAlchemyError):
+            await history.update(self.resources.engine, self.id, heartbeat_at=history.utcnow(), **self.snapshot())
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.resources.settings.heartbeat_interval)
+            await self.flush()
+
+
+@contextlib.asynccontextmanager
+async def recorded(
+    resources: Resources, *, kind: str, actor: str, resource: str, parameters: dict[str, Any],
+    operation_id: str | None = None,
+) -> AsyncIterator[Recorder]:
+    """Run the block as operation ``operation_id`` (or a new one), recording start, heartbeats and outcome."""
+    engine = resources.engine
+    if operation_id is None:
+        stored, _ = await history.create(engine, kind=kind, actor=actor, resource=resource, parameters=parameters,
+                                         holder=resources.holder, status="running")
+        operation_id = stored.record.id
+    else:
+        now = history.utcnow()
+        await history.update(engine, operation_id, status="running", started_at=now, heartbeat_at=now,
+                             holder=resources.holder)
+    recorder = Recorder(resources, operation_id)
+    beat = asyncio.create_task(recorder._beat())
+    started = time.perf_counter()
+    structlog.contextvars.bind_contextvars(operation_id=operation_id)
+    status, error = "succeeded", None
+    try:
+        yield recorder
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, asyncio.CancelledError) else "failed"
+        error = error_body(exc)
+        raise
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
+        duration = time.perf_counter() - started
+        recorder.paused = False
+        await asyncio.shield(history.update(
+            engine, operation_id, status=status, error=error, result=recorder.result, finished_at=history.utcnow(),
+            duration_seconds=round(duration, 6), heartbeat_at=history.utcnow(), **recorder.snapshot(),
+        ))
+        log.info("operation finished", kind=kind, actor=actor, target=recorder.to_revision or resource,
+                 outcome=status, duration_seconds=round(duration, 3), error_type=(error or {}).get("type"),
+                 **({"counts": recorder.progress} if recorder.progress else {}))
+        structlog.contextvars.unbind_contextvars("operation_id")
+
+
+async def final_record(resources: Resources, operation_id: str) -> OperationRecord:
+    return await history.get(resources.engine, operation_id)
