@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.support.postgres import PostgresCluster, find_bindir, running_cluster
+from tests.support.postgres import find_bindir, running_cluster
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +82,6 @@ def translate_errors(database_url: str) -> Iterator[None]:
             f"cannot reach the database at {masked(database_url)}; check ARGILLA_DATABASE_URL and that the server is up",
             reason=type(_root(exc)).__name__,
         ) from exc
-
-
-@contextlib.asynccontextmanager
-async def reachable(engine: AsyncEngine, database_url: str) -> AsyncIterator[None]:
-    """Async variant of ``translate_errors`` for a block of engine use."""
-    with translate_errors(database_url):
-        yield
 
 
 def _root(exc: BaseException) -> BaseException:

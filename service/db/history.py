@@ -130,7 +130,7 @@ async def list_operations(
     engine: AsyncEngine, *, kind: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[OperationRecord], int]:
     """A page of operations, newest first, and the total matching count."""
-    where = []
+    where: list[sa.ColumnElement[bool]] = []
     if kind:
         where.append(operations.c.kind == kind)
     if status:
@@ -158,7 +158,7 @@ async def interrupt(engine: AsyncEngine, *, stale_before: datetime | None = None
                     reason: str) -> list[str]:
     """Mark active operations interrupted: those whose heartbeat stopped before ``stale_before``,
     or those held by ``holder``. Returns their ids."""
-    cond = [operations.c.status.in_(ACTIVE)]
+    cond: list[sa.ColumnElement[bool]] = [operations.c.status.in_(ACTIVE)]
     if stale_before is not None:
         cond.append(operations.c.heartbeat_at < stale_before)
     if holder is not None:

@@ -122,7 +122,9 @@ class Chain:
                 )
             if matches:
                 return matches[0]
-        raise UnknownRevision(f"unknown revision or release tag {value!r}; accepted: {accepted}", accepted_tags=list(RELEASE_TAGS))
+        raise UnknownRevision(
+            f"unknown revision or release tag {value!r}; accepted: {accepted}", accepted_tags=list(RELEASE_TAGS)
+        )
 
     def _accepted(self) -> str:
         return (f"head, base, a release tag ({', '.join(RELEASE_TAGS)}), "
