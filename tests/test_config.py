@@ -1,0 +1,88 @@
+"""Settings parsing: Argilla's variable names, strict values, token rules, and masked secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.core.config import load_settings, token_digest
+from service.core.errors import ConfigurationError
+from service.core.secrets import mask_text, mask_url
+from service.db.urls import async_url, masked
+
+
+def test_defaults_follow_argilla(tmp_path: Path) -> None:
+    """Without ARGILLA_DATABASE_URL the database is SQLite in ARGILLA_HOME_PATH, as in Argilla."""
+    settings = load_settings({"ARGILLA_HOME_PATH": str(tmp_path)})
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'argilla.db'}"
+    assert settings.sqlite_timeout == 5.0 and settings.search.engine == "elasticsearch" and settings.search.url is None
+    assert settings.reindex_datasets is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("postgresql://u:p@h/db", "postgresql+asyncpg"),
+        ("postgresql+asyncpg://u:p@h/db", "postgresql+asyncpg"),
+        ("postgresql+psycopg2://u:p@h/db", "postgresql+asyncpg"),
+        ("sqlite:////tmp/a.db?check_same_thread=False", "sqlite+aiosqlite"),
+        ("sqlite+aiosqlite:////tmp/a.db", "sqlite+aiosqlite"),
+    ],
+)
+def test_sync_and_async_url_forms_are_accepted(raw: str, expected: str) -> None:
+    """Both URL spellings Argilla accepts map to the async driver; check_same_thread is dropped."""
+    url = async_url(raw)
+    assert url.drivername == expected and "check_same_thread" not in url.query
+
+
+def test_unsupported_database_names_the_accepted_forms() -> None:
+    """A MySQL URL is refused with the list of accepted forms, and without its password."""
+    with pytest.raises(ConfigurationError) as failed:
+        async_url("mysql://root:hunter2hunter2@db/argilla")
+    assert "postgresql://" in failed.value.detail and "hunter2" not in failed.value.detail
+
+
+def test_tokens_inline_and_file(tmp_path: Path) -> None:
+    """Tokens come from ARGILLA_MAINT_TOKENS and ARGILLA_MAINT_TOKENS_FILE; only digests are kept; :read scopes."""
+    token_file = tmp_path / "tokens"
+    token_file.write_text("# rotated 2026-11\nhook:hook-token-0123456789\nviewer:viewer-token-0123456789:read\n")
+    settings = load_settings({"ARGILLA_MAINT_TOKENS": "ops:ops-token-0123456789abc", "ARGILLA_MAINT_TOKENS_FILE": str(token_file)})
+    assert [(t.name, t.scope) for t in settings.tokens] == [("ops", "admin"), ("hook", "admin"), ("viewer", "read")]
+    assert settings.tokens[2].digest == token_digest("viewer-token-0123456789")
+    assert "ops-token" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"ARGILLA_MAINT_TOKENS": "short:abc"}, "at least 16"),
+        ({"ARGILLA_MAINT_TOKENS": "no-colon-here-0123456789"}, "malformed"),
+        ({"ARGILLA_MAINT_TOKENS": "a:0123456789abcdef,a:0123456789abcdeg"}, "unique"),
+        ({"ARGILLA_MAINT_TOKENS_FILE": "/nonexistent/tokens"}, "cannot read"),
+        ({"ARGILLA_DATABASE_SQLITE_TIMEOUT": "soon"}, "ARGILLA_DATABASE_SQLITE_TIMEOUT"),
+        ({"REINDEX_DATASETS": "maybe"}, "REINDEX_DATASETS"),
+        ({"ARGILLA_SEARCH_ENGINE": "solr"}, "elasticsearch, opensearch"),
+        ({"ARGILLA_ES_RECORDS_INDEX_SHARDS": "0"}, ">= 1"),
+    ],
+)
+def test_bad_values_name_the_variable_and_what_is_accepted(env: dict[str, str], needle: str) -> None:
+    """Every configuration error says which variable was wrong and what is accepted, never echoing a token."""
+    with pytest.raises(ConfigurationError) as failed:
+        load_settings(env)
+    assert needle in failed.value.detail
+    assert "abc" not in failed.value.detail.replace("abcdef", "") and "0123456789abcde" not in failed.value.detail
+
+
+def test_argilla_flags_accept_true_and_1() -> None:
+    """REINDEX_DATASETS=true|1 turns the start-up reindex on, as in Argilla's images."""
+    assert load_settings({"REINDEX_DATASETS": "true"}).reindex_datasets
+    assert load_settings({"REINDEX_DATASETS": "1"}).reindex_datasets
+    assert load_settings({"ARGILLA_SEARCH_ENGINE": " OpenSearch "}).search.engine == "opensearch"
+
+
+def test_masking_hides_url_passwords_and_named_secrets() -> None:
+    """Passwords in URLs and given secrets become ***; user and host stay readable."""
+    assert mask_url("postgresql+asyncpg://argilla:pa:ss@db:5432/argilla") == "postgresql+asyncpg://argilla:***@db:5432/argilla"
+    assert mask_text("token abcdefabcdef0123 used", ("abcdefabcdef0123",)) == "token *** used"
+    assert masked("postgresql://u:secret@h/db") == "postgresql+asyncpg://u:***@h/db"
