@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, make_url, pool
 
 
 def run_migrations() -> None:
@@ -46,7 +46,9 @@ def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url") or os.environ.get("ARGILLA_DATABASE_URL")
     if not url:
         raise RuntimeError("no connection given and neither sqlalchemy.url nor ARGILLA_DATABASE_URL is set")
-    engine = create_engine(url.replace("+aiosqlite", "").replace("+asyncpg", ""), poolclass=pool.NullPool)
+    sync_url = make_url(url)
+    driver = "postgresql+psycopg2" if sync_url.get_backend_name() == "postgresql" else "sqlite"
+    engine = create_engine(sync_url.set(drivername=driver), poolclass=pool.NullPool)
     with engine.connect() as hand_connection:
         context.configure(connection=hand_connection, **options)
         with context.begin_transaction():

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import sqlalchemy as sa
 
 from service.core.config import Settings, load_settings
@@ -34,7 +35,7 @@ def settings_for(url: str, tmp_path: Path) -> Settings:
     return load_settings({"ARGILLA_DATABASE_URL": url, "ARGILLA_HOME_PATH": str(tmp_path)})
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def resources(database_url: str, tmp_path: Path) -> AsyncIterator[Resources]:
     async with open_resources(settings_for(database_url, tmp_path)) as res:
         yield res
@@ -42,7 +43,8 @@ async def resources(database_url: str, tmp_path: Path) -> AsyncIterator[Resource
 
 def sync_engine(res: Resources) -> sa.Engine:
     url = sa.make_url(res.settings.database_url)
-    return sa.create_engine(url.set(drivername=url.get_backend_name()), poolclass=sa.pool.NullPool)
+    driver = "postgresql+psycopg2" if url.get_backend_name() == "postgresql" else "sqlite"
+    return sa.create_engine(url.set(drivername=driver), poolclass=sa.pool.NullPool)
 
 
 def version_of(res: Resources) -> list[str]:
