@@ -29,11 +29,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.core.config import load_settings  # noqa: E402
-from service.ops.migrate import migrate  # noqa: E402
-from service.ops.results import MigrateRequest  # noqa: E402
-from service.runtime import open_resources  # noqa: E402
-from tests.support.postgres import find_bindir, running_cluster  # noqa: E402
+from service.core.config import load_settings
+from service.core.logging import configure_logging
+from service.ops.migrate import migrate
+from service.ops.results import MigrateRequest
+from service.runtime import open_resources
+from tests.support.postgres import find_bindir, running_cluster
 
 
 async def timed_migrate(url: str, revision: str, home: str) -> float:
@@ -44,6 +45,10 @@ async def timed_migrate(url: str, revision: str, home: str) -> float:
         elapsed = time.perf_counter() - started
     assert result.operation.status == "succeeded", result.operation.error
     return elapsed
+
+
+def sync_form(url: str) -> str:
+    return sa.make_url(url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
 
 
 def admin(server: str) -> sa.Engine:
@@ -104,6 +109,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    configure_logging("WARNING")
     rows: list[tuple[str, str, float]] = []
     with ExitStack() as stack, tempfile.TemporaryDirectory() as home:
         server = os.environ.get("BENCH_DATABASE_URL")
@@ -112,6 +118,7 @@ def main() -> None:
             if bindir is None:
                 raise SystemExit("no PostgreSQL binaries; set BENCH_DATABASE_URL")
             server = stack.enter_context(running_cluster(bindir)).url(driver="postgresql")
+        server = sync_form(server)
 
         def sqlite_db(n: int) -> str:
             return f"sqlite:///{Path(home) / f'bench-{n}.db'}"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import structlog
 
 from tests.support.postgres import find_bindir, running_cluster
 
@@ -42,7 +43,9 @@ def postgres_server() -> Iterator[str]:
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, as a plain ``postgresql://`` URL."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    # SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3; the test extra ships psycopg2.
+    admin_url = sa.make_url(postgres_server).set(drivername="postgresql+psycopg2")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
@@ -65,3 +68,10 @@ def database_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """CLI runs configure structlog for the process (e.g. a WARNING filter); no test inherits another's set-up."""
+    yield
+    structlog.reset_defaults()

@@ -17,8 +17,10 @@ depends_on = None
 DOWNGRADE_DROPS = {
     "tables": [],
     "columns": [],
-    "rows": "suggestions.score keeps only numeric scores (list scores become NULL)",
+    "rows": "suggestions.score keeps only numeric scores; any other JSON score (e.g. a list) becomes NULL",
 }
+# Not a row deletion, but data the upgrade discards (Argilla does the same).
+UPGRADE_DELETES = "suggestions.score of every suggestion whose value is a JSON list (set to NULL)"
 
 
 def suggestions_table(score_type: sa.types.TypeEngine[object]) -> sa.Table:
@@ -47,10 +49,9 @@ def suggestions_table(score_type: sa.types.TypeEngine[object]) -> sa.Table:
 
 def upgrade() -> None:
     if op.get_context().dialect.name == "sqlite":
+        # Rebuild with score declared JSON; stored numbers stay numbers, which JSON reads back as is.
         with op.batch_alter_table("suggestions", copy_from=suggestions_table(sa.JSON()), recreate="always"):
             pass
-        # The copy keeps REAL values; store them as JSON text like every other JSON column.
-        op.execute("UPDATE suggestions SET score = json(score) WHERE score IS NOT NULL")
         op.execute("UPDATE suggestions SET score = NULL WHERE json_type(value) = 'array'")
     else:
         op.execute("ALTER TABLE suggestions ALTER COLUMN score TYPE JSON USING to_json(score)")
@@ -58,14 +59,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.add_column("suggestions", sa.Column("score_float", sa.Float(), nullable=True))
+    # Argilla adds score_float, copies, drops score and renames, which moves score to the end of the
+    # table; converting in place keeps the column where it was. Numbers survive (Argilla's SQLite
+    # copy keeps only JSON type 'real'; integer-typed scores are numbers too), anything else is NULL.
     if op.get_context().dialect.name == "sqlite":
-        # Argilla copies only JSON type 'real'; integer-typed scores are numbers too.
         op.execute(
-            "UPDATE suggestions SET score_float = CAST(json_extract(score, '$') AS REAL) "
-            "WHERE json_valid(score) AND json_type(score) IN ('real', 'integer')"
+            "UPDATE suggestions SET score = CASE WHEN json_valid(score) THEN "
+            "CASE WHEN json_type(score) IN ('real', 'integer') THEN json_extract(score, '$') END END "
+            "WHERE score IS NOT NULL"
         )
+        with op.batch_alter_table("suggestions", copy_from=suggestions_table(sa.Float()), recreate="always"):
+            pass
     else:
-        op.execute("UPDATE suggestions SET score_float = (score::text)::double precision WHERE json_typeof(score) = 'number'")
-    op.drop_column("suggestions", "score")
-    op.execute("ALTER TABLE suggestions RENAME COLUMN score_float TO score")
+        op.execute(
+            "ALTER TABLE suggestions ALTER COLUMN score TYPE DOUBLE PRECISION USING "
+            "CASE WHEN json_typeof(score) = 'number' THEN (score::text)::double precision END"
+        )

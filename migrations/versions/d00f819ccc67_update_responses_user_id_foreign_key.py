@@ -30,10 +30,15 @@ def responses_table(*, named: bool) -> sa.Table:
         sa.Column("user_id", sa.Uuid(), nullable=not named),
         sa.Column("inserted_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["record_id"], ["records.id"], ondelete="CASCADE",
-                                name="responses_record_id_fkey" if named else None),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE" if named else "SET NULL",
-                                name="responses_user_id_fkey" if named else None),
+        sa.ForeignKeyConstraint(
+            ["record_id"], ["records.id"], ondelete="CASCADE", name="responses_record_id_fkey" if named else None
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            ondelete="CASCADE" if named else "SET NULL",
+            name="responses_user_id_fkey" if named else None,
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("record_id", "user_id", name="response_record_id_user_id_uq"),
         sa.Index("ix_responses_record_id", "record_id"),

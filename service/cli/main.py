@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import getpass
+import secrets
+import signal
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 import msgspec
 
 from service.cli import render
-from service.core.config import Settings, load_settings
+from service.core.config import Settings, TokenEntry, load_settings, token_digest
 from service.core.errors import DowngradeNotAllowed, MaintenanceError
 from service.core.logging import configure_logging
 from service.ops.context import Resources
@@ -137,6 +140,102 @@ def operations_show(operation_id: str, as_json: bool) -> None:
     """One operation with its steps, result or error."""
     op = run_with_resources(lambda r: get_operation(r, operation_id))
     json_out(op) if as_json else click.echo(render.operation_text(op))
+
+
+# The CLI names the app by its import string, as uvicorn does: app and cli are independent layers.
+APP_FACTORY = "service.app:create_app"
+OPENAPI_RENDERER = "service.http.openapi:render"
+
+
+def _app_factory() -> Callable[[Settings], Any]:
+    from uvicorn.importer import import_from_string
+
+    return cast(Callable[[Settings], Any], import_from_string(APP_FACTORY))
+
+
+@cli.command("serve")
+@click.option("--host", default=None, help="Interface to bind (default: ARGILLA_MAINT_HOST or 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default: ARGILLA_MAINT_PORT or 6910).")
+@click.option("--dev", is_flag=True, help="Make a random admin token for this run and print it once.")
+def serve_command(host: str | None, port: int | None, dev: bool) -> None:
+    """Run the HTTP maintenance API with uvicorn."""
+    import uvicorn
+
+    settings = settings_or_exit()
+    if dev:
+        token = secrets.token_urlsafe(32)
+        settings = dataclasses.replace(settings, tokens=(*settings.tokens, TokenEntry("dev", token_digest(token))))
+        click.echo(f"Development admin token (shown once): {token}")
+    configure_logging(settings.log_level)
+    try:
+        app = _app_factory()(settings)
+    except MaintenanceError as exc:
+        click.echo(f"Error: {exc.detail}", err=True)
+        sys.exit(1)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; by then stopping is the expected, clean outcome.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
+    uvicorn.run(app, host=host or settings.host, port=settings.port if port is None else port,
+                log_config=None, access_log=False, server_header=False, lifespan="on")
+
+
+@cli.command("openapi")
+def openapi_command() -> None:
+    """Print the API description (what openapi/openapi.json holds)."""
+    from uvicorn.importer import import_from_string
+
+    settings = dataclasses.replace(settings_or_exit(), tokens=(TokenEntry("spec", token_digest(secrets.token_hex(16))),))
+    click.echo(import_from_string(OPENAPI_RENDERER)(_app_factory()(settings)), nl=False)
+
+
+@cli.group("search-engine")
+def search_engine() -> None:
+    """Argilla's search indices (ARGILLA_SEARCH_ENGINE, ARGILLA_ELASTICSEARCH)."""
+
+
+@search_engine.command("reindex")
+@click.option("--dataset-id", "--feedback-dataset-id", "dataset_id", default=None,
+              help="Reindex only this dataset (default: every published dataset).")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None,
+              help="Seconds to wait for a running migration or reindex of the same dataset.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json: bool) -> None:
+    """Rebuild the search index of published datasets from SQL, keeping searches answered meanwhile."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from service.ops.reindex import ReindexRequest, reindex
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                   TimeElapsedColumn(), console=Console(stderr=True), disable=as_json)
+    tasks: dict[str, Any] = {}
+
+    def on_progress(state: dict[str, Any]) -> None:
+        current = state.get("current_dataset")
+        if current is None:
+            return
+        if current not in tasks:
+            tasks[current] = bar.add_task(str(state.get("current_name") or current), total=None, rate="")
+        bar.update(tasks[current], completed=state["records_done"], total=state["records_total"] or None,
+                   rate=f"{state['docs_per_second']:.0f} docs/s {state.get('phase', '')}")
+
+    async def work(resources: Resources) -> Any:
+        with bar:
+            return await reindex(resources, cli_actor(), ReindexRequest(dataset_id=dataset_id), lock_timeout=lock_timeout,
+                                 on_progress=on_progress)
+
+    result = run_with_resources(work)
+    if as_json:
+        json_out(result)
+        return
+    for skipped in result.skipped:
+        click.echo(f"skipped {skipped.dataset_id} ({skipped.name}): {skipped.status}; {skipped.reason}")
+    for outcome in result.datasets:
+        gap = f", gap {outcome.gap_seconds * 1000:.0f} ms" if outcome.gap_seconds is not None else ""
+        click.echo(f"{outcome.index} ({outcome.name}): {outcome.strategy}, {outcome.records} records, "
+                   f"{outcome.docs_per_second:.0f} docs/s, {outcome.caught_up} caught up, "
+                   f"{outcome.stale_deleted} stale deleted{gap}")
+    op = result.operation
+    click.echo(f"Operation {op.id} {op.status} in {op.duration_seconds or 0:.2f}s")
 
 
 def main() -> None:

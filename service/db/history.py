@@ -60,7 +60,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _stored(row: sa.Row[Any]) -> StoredOperation:
-    data = dict(row._mapping)
+    # Keys are quoted_name (a str subclass) that msgspec refuses as dict keys.
+    data = {str(key): value for key, value in row._mapping.items()}
     fingerprint, holder = data.pop("request_fingerprint"), data.pop("holder")
     for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
         data[key] = _aware(data[key])
@@ -155,10 +156,12 @@ async def active_on(engine: AsyncEngine, resources: tuple[str, ...]) -> list[Ope
 
 
 async def interrupt(engine: AsyncEngine, *, stale_before: datetime | None = None, holder: str | None = None,
-                    reason: str) -> list[str]:
+                    reason: str, exclude: tuple[str, ...] = ()) -> list[str]:
     """Mark active operations interrupted: those whose heartbeat stopped before ``stale_before``,
-    or those held by ``holder``. Returns their ids."""
+    or those held by ``holder``, except the ids in ``exclude``. Returns their ids."""
     cond: list[sa.ColumnElement[bool]] = [operations.c.status.in_(ACTIVE)]
+    if exclude:
+        cond.append(operations.c.id.not_in(exclude))
     if stale_before is not None:
         cond.append(operations.c.heartbeat_at < stale_before)
     if holder is not None:

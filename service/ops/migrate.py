@@ -42,6 +42,7 @@ from service.ops.revisions import database_heads
 
 MIGRATION_LOCK = "migration"
 MIGRATION_RESOURCE = "database"
+HOLDING = "holding the migration lock"
 Started = Callable[[str], None]
 
 
@@ -181,6 +182,9 @@ async def _database_lock(resources: Resources, recorder: Recorder, timeout: floa
                               timeout=timeout, ttl=settings.lock_ttl, paused=lambda: recorder.paused) as waited:
             if resources.metrics is not None:
                 resources.metrics.observe_lock_wait(waited)
+            # Marks this row as the lock holder, so a refused migrate names it (not another contender).
+            recorder.progress = {"phase": HOLDING}
+            await recorder.flush()
             yield
     except locks.LockUnavailable:
         raise await conflict(resources, recorder.id) from None
@@ -190,6 +194,7 @@ async def conflict(resources: Resources, own_id: str) -> OperationConflict:
     """An ``OperationConflict`` naming the operation that holds the database (or the lock holder)."""
     running = [op for op in await history.active_on(resources.engine, (MIGRATION_RESOURCE,))
                if op.id != own_id and op.status == "running"]
+    running.sort(key=lambda op: (op.progress or {}).get("phase") != HOLDING)
     if running:
         op = running[0]
         since = (op.started_at or op.created_at).isoformat()
@@ -219,6 +224,10 @@ async def _apply(resources: Resources, recorder: Recorder, plan: MigrationPlan) 
     except MaintenanceError:
         raise
     except SQLAlchemyError as exc:
+        if sqlite and "database is locked" in str(getattr(exc, "orig", exc)).lower():
+            raise OperationConflict(
+                "another connection holds SQLite's write lock (a migration or a long write); nothing was changed, retry later"
+            ) from exc
         failed = _failed_step(plan, len(recorder.steps))
         raise MigrationFailed(
             f"step {failed} failed ({type(getattr(exc, 'orig', exc)).__name__}); the run was rolled back and the "

@@ -95,6 +95,8 @@ async def recorded(
             engine, operation_id, status=status, error=error, result=recorder.result, finished_at=history.utcnow(),
             duration_seconds=round(duration, 6), heartbeat_at=history.utcnow(), **recorder.snapshot(),
         ))
+        if resources.metrics is not None:
+            resources.metrics.operation_finished(kind, status, duration)
         log.info("operation finished", kind=kind, actor=actor, target=recorder.to_revision or resource,
                  outcome=status, duration_seconds=round(duration, 3), error_type=(error or {}).get("type"),
                  **({"counts": recorder.progress} if recorder.progress else {}))

@@ -1,0 +1,1 @@
+"""The HTTP adapter: Litestar controllers, the token guard, problem mapping and request parsing."""

@@ -1,0 +1,1 @@
+"""Route handlers: thin adapters from HTTP to the operations in service.ops."""

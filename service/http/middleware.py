@@ -1,0 +1,74 @@
+"""Request context: a request id (honoured or made) bound to every log line and echoed; one line and metrics per request."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any, cast
+
+import structlog
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.core.metrics import Metrics
+
+REQUEST_ID_HEADER = "x-request-id"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+UNMATCHED_ROUTE = "<unmatched>"
+log = structlog.get_logger("service.http")
+
+
+def request_id_of(scope: Scope) -> str:
+    """The id of this request: the client's ``X-Request-ID`` when it is sane, else a new one (kept in scope state)."""
+    state: dict[str, Any] = cast(dict[str, Any], scope).setdefault("state", {})
+    if "request_id" not in state:
+        raw = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == REQUEST_ID_HEADER.encode()), "")
+        state["request_id"] = raw if _SANE_ID.match(raw) else uuid.uuid4().hex
+    return str(state["request_id"])
+
+
+def request_context(app: ASGIApp) -> ASGIApp:
+    """Route middleware: binds the request id, logs one line per request and counts it by route template."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        raw = cast(dict[str, Any], scope)
+        if raw["type"] != "http":
+            await app(scope, receive, send)
+            return
+        request_id = request_id_of(scope)
+        raw["state"]["routed"] = True
+        started, status = time.perf_counter(), 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await app(scope, receive, send_wrapper)
+            finally:
+                seconds = time.perf_counter() - started
+                route = raw.get("path_template") or UNMATCHED_ROUTE
+                metrics = raw["app"].state.get("metrics")
+                if isinstance(metrics, Metrics):
+                    metrics.http_request(raw["method"], route, status, seconds)
+                log.info("request", method=raw["method"], route=route, status=status,
+                         duration_ms=round(seconds * 1000, 2))
+
+    return middleware
+
+
+async def before_send(message: Message, scope: Scope) -> None:
+    """Every response (unrouted ones too) echoes the request id; unrouted ones are counted here."""
+    raw = cast(dict[str, Any], scope)
+    if message["type"] != "http.response.start" or raw["type"] != "http":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    headers[REQUEST_ID_HEADER] = request_id_of(scope)
+    if not raw["state"].get("routed"):
+        metrics = raw["app"].state.get("metrics")
+        if isinstance(metrics, Metrics):
+            metrics.http_request(raw["method"], UNMATCHED_ROUTE, message["status"], None)

@@ -1,0 +1,161 @@
+"""The API description: Litestar's generated spec, completed with security, problems, headers and the POST body."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Request, Response
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.router import Router
+from litestar.status_codes import HTTP_404_NOT_FOUND
+
+from service.http.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX, problem_response
+from service.ops.results import MigrateRequest
+
+SECURITY_SCHEME = "bearerAuth"
+PUBLIC_OPERATIONS = frozenset({"livez", "readyz"})
+# Problem statuses each operation can answer (beyond its success responses).
+PROBLEMS: dict[str, dict[str, str]] = {
+    "listRevisions": {"401": "Missing or invalid token", "409": "Several heads in the chain",
+                      "500": "Internal error", "503": "Database unreachable"},
+    "migrate": {"400": "Malformed JSON or invalid Idempotency-Key", "401": "Missing or invalid token",
+                "403": "Read-only token", "409": "Another operation is running (names it and its URL)",
+                "413": "Body too large", "415": "Body is not application/json",
+                "422": "Unknown field, unknown revision (lists accepted tags), downgrade not allowed (carries the plan) "
+                       "or Idempotency-Key reused with a different body",
+                "500": "Internal error", "503": "Database unreachable"},
+    "listOperations": {"400": "Invalid query parameter", "401": "Missing or invalid token", "500": "Internal error",
+                       "503": "Database unreachable"},
+    "getOperation": {"401": "Missing or invalid token", "404": "No such operation", "500": "Internal error",
+                     "503": "Database unreachable"},
+    "reindexAll": {"401": "Missing or invalid token", "403": "Read-only token",
+                   "409": "Another operation holds the datasets", "422": "Database schema too old to reindex",
+                   "500": "Internal error", "503": "Database or search engine unreachable"},
+    "reindexDataset": {"401": "Missing or invalid token", "403": "Read-only token", "404": "No such dataset",
+                       "409": "Another operation holds this dataset", "422": "Database schema too old to reindex",
+                       "500": "Internal error", "503": "Database or search engine unreachable"},
+    "livez": {},
+    "readyz": {"503": "Database unreachable"},
+    "metrics": {"401": "Missing or invalid token (unless ARGILLA_MAINT_METRICS_PUBLIC)", "500": "Internal error"},
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": f"RFC 9457 problem details; `type` is {TYPE_PREFIX}<slug>, one slug per failure.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "accepted_tags": {"type": "array", "items": {"type": "string"}},
+        "candidates": {"type": "array", "items": {"type": "string"}},
+        "plan": {"type": "object"},
+        "operation_id": {"type": "string"}, "operation_url": {"type": "string"},
+        "field": {"type": ["string", "null"]},
+        "invalid_parameters": {"type": "array", "items": {"type": "string"}},
+    },
+    "additionalProperties": True,
+}
+_HEADERS = {
+    "Location": {"description": "URL of the operation.", "schema": {"type": "string"}},
+    "Preference-Applied": {"description": "wait=N when Prefer: wait was honoured.", "schema": {"type": "string"}},
+}
+_POST_PARAMETERS = [
+    {"name": "Idempotency-Key", "in": "header", "required": False,
+     "description": "Same key and body: the same operation (joined, not restarted); different body: 422.",
+     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"}},
+    {"name": "Prefer", "in": "header", "required": False,
+     "description": "RFC 7240 `wait=N`: answer 200 if the operation ends within N seconds (capped), else 202.",
+     "schema": {"type": "string"}},
+]
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _complete_migrate(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    (_, components) = msgspec.json.schema_components([MigrateRequest], ref_template="#/components/schemas/{name}")
+    schemas.update(components)
+    operation["requestBody"] = {
+        "required": False, "description": "Empty body: every default (migrate to head).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MigrateRequest"}}},
+    }
+
+
+def _complete_post(operation: dict[str, Any]) -> None:
+    """Every POST starts an operation: idempotency and Prefer headers, 202 or (after Prefer: wait) 200."""
+    operation["parameters"] = [*operation.get("parameters", []), *copy.deepcopy(_POST_PARAMETERS)]
+    accepted = operation["responses"]["202"]
+    accepted["description"] = "Operation started (or joined); poll its Location."
+    finished = copy.deepcopy(accepted)
+    finished["description"] = "Operation finished within Prefer: wait."
+    for response in (accepted, finished):
+        response["headers"] = copy.deepcopy(_HEADERS)
+    operation["responses"]["200"] = finished
+    operation["responses"].setdefault("400", _problem_response("Invalid Idempotency-Key"))
+
+
+def complete(document: dict[str, Any]) -> dict[str, Any]:
+    """Add what Litestar cannot infer from the handlers; returns a new document."""
+    doc = copy.deepcopy(document)
+    components = doc.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Problem"] = copy.deepcopy(PROBLEM_SCHEMA)
+    components["securitySchemes"] = {SECURITY_SCHEME: {"type": "http", "scheme": "bearer",
+                                                       "description": "ARGILLA_MAINT_TOKENS; read tokens may only GET."}}
+    doc["security"] = [{SECURITY_SCHEME: []}]
+    for path_item in doc.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            op_id = operation["operationId"]
+            responses = {k: v for k, v in operation.get("responses", {}).items() if k.startswith("2")}
+            operation["responses"] = responses
+            for status, description in PROBLEMS.get(op_id, {}).items():
+                responses[status] = _problem_response(description)
+            if op_id in PUBLIC_OPERATIONS:
+                operation["security"] = []
+            if "202" in responses:
+                _complete_post(operation)
+            if op_id == "migrate":
+                _complete_migrate(operation, schemas)
+    return doc
+
+
+def document(app: Litestar) -> dict[str, Any]:
+    """The complete API description of ``app``."""
+    return complete(app.openapi_schema.to_schema())
+
+
+def render(app: Litestar) -> str:
+    """The description as committed in openapi/openapi.json (sorted keys, stable)."""
+    return json.dumps(document(app), indent=2, sort_keys=True) + "\n"
+
+
+class CompletedJsonPlugin(JsonRenderPlugin):
+    """Serves the completed description at /openapi.json."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return msgspec.json.encode(complete(openapi_schema))
+
+
+def _schema_not_found(response: Response[Any]) -> Response[Any]:
+    # Litestar answers unknown /schema/* paths with an HTML page; keep every 4xx a problem.
+    if response.status_code == HTTP_404_NOT_FOUND:
+        return problem_response(None, 404, "route-not-found", "No such route", "the API description is at /schema/openapi.json")
+    return response
+
+
+def openapi_config(version: str) -> OpenAPIConfig:
+    """Serve the completed description (public) at /schema and /schema/openapi.json."""
+    return OpenAPIConfig(
+        title="Argilla maintenance API", version=version,
+        description="Schema migrations and operation history of an Argilla deployment. Errors are RFC 9457 problems.",
+        render_plugins=[CompletedJsonPlugin(path="/openapi.json")],
+        openapi_router=Router("/schema", route_handlers=[], opt={"public": True}, include_in_schema=False,
+                              after_request=_schema_not_found),
+    )

@@ -1,0 +1,158 @@
+"""Running operations outside the request: queued row, own task, "started" hand-off, stale sweep, shutdown.
+
+The request awaits (shielded) a future that the operation resolves once its locks are held, so a
+refusal (422/409) reaches the client synchronously while the row records it as failed; the work
+itself lives in a task the runner owns, so a cancelled request cancels nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+import structlog
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from service.core.errors import IdempotencyKeyReused, MaintenanceError, OperationConflict
+from service.db import history, locks
+from service.db.history import FINISHED, OperationRecord
+from service.ops.context import Resources
+from service.ops.migrate import MIGRATION_LOCK, MIGRATION_RESOURCE, ensure_history_schema, migrate
+from service.ops.results import MigrateRequest
+
+log = structlog.get_logger("service.runner")
+POLL_SECONDS = 0.2
+
+
+class Launch(msgspec.Struct, frozen=True):
+    """The operation a POST started (``created``) or joined through its idempotency key."""
+
+    record: OperationRecord
+    created: bool
+
+
+def _consume(future: asyncio.Future[None]) -> None:
+    # Nobody may be left awaiting (the request was cancelled): mark the outcome as retrieved.
+    if not future.cancelled():
+        future.exception()
+
+
+class OperationRunner:
+    """Owned by the app's lifespan: starts operations in their own tasks and interrupts the stale ones."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Sweep stale operations now and then periodically; a database that is down is retried later."""
+        await self.sweep()
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="operation-sweeper")
+
+    async def start_migrate(self, actor: str, request: MigrateRequest, *, idempotency_key: str | None = None,
+                            fingerprint: str | None = None) -> Launch:
+        """Record a queued migrate and run it; return once it holds its locks (or raise its refusal)."""
+        engine = self.resources.engine
+        await ensure_history_schema(self.resources)
+        try:
+            stored, created = await history.create(
+                engine, kind="migrate", actor=actor, resource=MIGRATION_RESOURCE, parameters=msgspec.to_builtins(request),
+                holder=self.resources.holder, idempotency_key=idempotency_key, fingerprint=fingerprint,
+            )
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig).lower():
+                raise
+            # SQLite: a migration holds the write lock for its whole run.
+            raise OperationConflict("a migration holds the database's write lock; retry when it has finished") from None
+        if not created:
+            if stored.fingerprint != fingerprint:
+                raise IdempotencyKeyReused(
+                    "this Idempotency-Key was used with a different request; use a new key for a new request",
+                    operation_id=stored.record.id,
+                )
+            return Launch(stored.record, created=False)
+        operation_id = stored.record.id
+        started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        started.add_done_callback(_consume)
+        task = asyncio.create_task(self._run_migrate(operation_id, actor, request, started), name=f"migrate-{operation_id}")
+        self.tasks[operation_id] = task
+        task.add_done_callback(lambda _task: self.tasks.pop(operation_id, None))
+        await asyncio.shield(started)
+        return Launch(await history.get(engine, operation_id), created=True)
+
+    async def _run_migrate(self, operation_id: str, actor: str, request: MigrateRequest,
+                           started: asyncio.Future[None]) -> None:
+        def on_started(_id: str) -> None:
+            if not started.done():
+                started.set_result(None)
+
+        try:
+            await migrate(self.resources, actor, request, operation_id=operation_id, on_started=on_started)
+        except asyncio.CancelledError:
+            started.cancel()
+            raise
+        except Exception as exc:
+            if not started.done():
+                started.set_exception(exc)
+            elif not isinstance(exc, MaintenanceError):
+                log.error("operation crashed", operation_id=operation_id, error_type=type(exc).__name__, exc_info=exc)
+        finally:
+            on_started(operation_id)
+
+    async def wait(self, operation_id: str, seconds: float) -> OperationRecord:
+        """The operation once it finished, or as it is after ``seconds``; never cancels it."""
+        task = self.tasks.get(operation_id)
+        if task is not None:
+            await asyncio.wait({task}, timeout=seconds)
+        else:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + seconds
+            while (await history.get(self.resources.engine, operation_id)).status not in FINISHED:
+                if loop.time() >= deadline:
+                    break
+                await asyncio.sleep(min(POLL_SECONDS, max(deadline - loop.time(), 0)))
+        return await history.get(self.resources.engine, operation_id)
+
+    async def sweep(self) -> list[str]:
+        """Mark interrupted the active operations whose heartbeat stopped (except lock holders on SQLite)."""
+        engine, settings = self.resources.engine, self.resources.settings
+        try:
+            await ensure_history_schema(self.resources)
+            held = tuple(op for _holder, op in await locks.holders(engine, MIGRATION_LOCK) if op)
+            ids = await history.interrupt(
+                engine, stale_before=history.utcnow() - timedelta(seconds=settings.stale_after),
+                exclude=held + tuple(self.tasks), reason="its heartbeat stopped (the process running it died)",
+            )
+        except (MaintenanceError, SQLAlchemyError, OSError) as exc:
+            log.warning("stale operation sweep failed", error_type=type(exc).__name__)
+            return []
+        if ids:
+            log.warning("interrupted stale operations", operation_ids=ids)
+        return ids
+
+    async def _sweep_forever(self) -> None:
+        interval = min(max(self.resources.settings.stale_after / 2, 1.0), 30.0)
+        while True:
+            await asyncio.sleep(interval)
+            await self.sweep()
+
+    async def close(self) -> None:
+        """Give running operations ``shutdown_grace`` seconds, then cancel them and mark them interrupted."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        pending: set[asyncio.Task[Any]] = set(self.tasks.values())
+        if pending:
+            _done, pending = await asyncio.wait(pending, timeout=self.resources.settings.shutdown_grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if self.resources.history_ready:
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await history.interrupt(self.resources.engine, holder=self.resources.holder,
+                                        reason="the service shut down before the operation finished")

@@ -1,0 +1,131 @@
+"""Bulk writer: NDJSON bodies bounded in documents and bytes, a few requests in flight, flat memory.
+
+A bounded queue sits between the producer and ``concurrency`` senders, so at most
+``concurrency * 2 + 1`` bodies exist at once. Item results are checked: a rejected document fails
+the run with the engine's first reasons; items refused with 429 are re-sent with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from service.core.errors import ReindexFailed, SearchEngineUnavailable
+from service.search.engine import SearchEngine
+
+ITEM_RETRIES = 6
+Pair = tuple[bytes, bytes | None]
+
+
+class BulkWriter:
+    """Queue ``index``/``delete`` actions; ``close()`` waits for every request and re-raises the first failure."""
+
+    def __init__(self, engine: SearchEngine, *, max_docs: int, max_bytes: int, concurrency: int,
+                 on_written: Callable[[int], None] = lambda _n: None) -> None:
+        self.engine = engine
+        self.max_docs = max_docs
+        self.max_bytes = max_bytes
+        self.on_written = on_written
+        self._encode = msgspec.json.Encoder().encode
+        self._queue: asyncio.Queue[list[Pair] | None] = asyncio.Queue(maxsize=concurrency * 2)
+        self._workers = [asyncio.create_task(self._work()) for _ in range(concurrency)]
+        self._chunk: list[Pair] = []
+        self._size = 0
+        self._error: BaseException | None = None
+        self.requests = 0
+
+    async def index(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
+        action = b'{"index":{"_index":' + self._encode(index) + b',"_id":' + self._encode(doc_id) + b"}}\n"
+        await self._add((action, self._encode(document) + b"\n"))
+
+    async def delete(self, index: str, doc_id: str) -> None:
+        await self._add((b'{"delete":{"_index":' + self._encode(index) + b',"_id":' + self._encode(doc_id) + b"}}\n", None))
+
+    async def _add(self, pair: Pair) -> None:
+        size = len(pair[0]) + len(pair[1] or b"")
+        if self._chunk and (len(self._chunk) >= self.max_docs or self._size + size > self.max_bytes):
+            await self.flush()
+        self._chunk.append(pair)
+        self._size += size
+
+    async def flush(self) -> None:
+        """Hand the pending actions to a sender (waits while the queue is full: backpressure)."""
+        self._raise_if_failed()
+        if self._chunk:
+            chunk, self._chunk, self._size = self._chunk, [], 0
+            await self._queue.put(chunk)
+
+    async def close(self) -> None:
+        """Send what is pending, stop the senders, and raise the first failure if any."""
+        try:
+            await self.flush()
+        finally:
+            for _ in self._workers:
+                await self._queue.put(None)
+            await asyncio.gather(*self._workers, return_exceptions=True)
+        self._raise_if_failed()
+
+    async def abort(self) -> None:
+        """Stop at once (on an error elsewhere): pending bodies are dropped."""
+        for worker in self._workers:
+            worker.cancel()
+        for worker in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    async def _work(self) -> None:
+        while True:
+            chunk = await self._queue.get()
+            if chunk is None:
+                return
+            if self._error is not None:
+                continue  # keep draining so the producer never blocks on a dead sender
+            try:
+                await self._send(chunk)
+            except Exception as exc:
+                self._error = exc
+
+    async def _send(self, chunk: list[Pair]) -> None:
+        engine = self.engine
+        for attempt in range(ITEM_RETRIES + 1):
+            body = b"".join(line for pair in chunk for line in pair if line is not None)
+            answer = await engine.bulk(body)
+            self.requests += 1
+            if not answer.get("errors"):
+                self.on_written(len(chunk))
+                return
+            retry, failures = _sort_items(chunk, answer.get("items", []))
+            if failures:
+                raise ReindexFailed(f"the search engine rejected {len(failures)} document(s): {'; '.join(failures[:3])}",
+                                    rejected=len(failures))
+            self.on_written(len(chunk) - len(retry))
+            if not retry:
+                return
+            chunk = retry
+            await asyncio.sleep(min(4.0, 0.25 * 2**attempt))
+        raise SearchEngineUnavailable(f"the search engine kept refusing {len(chunk)} document(s) with HTTP 429 (too busy)")
+
+
+def _sort_items(chunk: list[Pair], items: list[dict[str, Any]]) -> tuple[list[Pair], list[str]]:
+    """Split a bulk answer into pairs to retry (429) and reasons of hard failures (a missing delete is fine)."""
+    retry: list[Pair] = []
+    failures: list[str] = []
+    for pair, item in zip(chunk, items, strict=True):
+        op, result = next(iter(item.items()))
+        status = int(result.get("status", 500))
+        if status < 300 or (op == "delete" and status == 404):
+            continue
+        if status == 429:
+            retry.append(pair)
+            continue
+        error = result.get("error") or {}
+        failures.append(f"{result.get('_id')}: {error.get('type', status)}: {str(error.get('reason', ''))[:200]}")
+    return retry, failures

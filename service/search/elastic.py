@@ -1,0 +1,41 @@
+"""Elasticsearch through ``elasticsearch[async]`` (8.x client; its REST-compatibility headers also suit 9.x)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError, AsyncElasticsearch
+
+from service.search.mappings import EngineName
+from service.search.rest import RestSearchEngine, Unreachable
+
+REQUEST_TIMEOUT = 120.0
+
+
+class ElasticsearchEngine(RestSearchEngine):
+    engine: EngineName = "elasticsearch"
+
+    def __init__(self, url: str, *, ssl_verify: bool = True, ca_path: str | None = None, **retry: Any) -> None:
+        super().__init__(url, **retry)
+        tls: dict[str, Any] = {"ca_certs": ca_path} if ca_path else {}
+        self.client = AsyncElasticsearch(
+            hosts=[url], verify_certs=ssl_verify, max_retries=0, retry_on_status=(),
+            retry_on_timeout=False, request_timeout=REQUEST_TIMEOUT, **tls,
+        )
+
+    async def _send(self, method: str, path: str, params: dict[str, str] | None, body: bytes | None,
+                    content_type: str) -> tuple[int, Any]:
+        headers = {"accept": "application/json"}
+        if body is not None:
+            headers["content-type"] = content_type
+        try:
+            response = await self.client.perform_request(method, path, params=params, headers=headers, body=body)
+        except ApiError as exc:
+            return int(exc.meta.status), exc.body
+        except TransportError as exc:
+            raise Unreachable(type(exc).__name__) from exc
+        return int(response.meta.status), response.body
+
+    async def close(self) -> None:
+        await self.client.close()

@@ -1,0 +1,146 @@
+"""One implementation of ``SearchEngine`` on REST paths; subclasses only say how a request is sent.
+
+Retries: connection failures and 429/502/503/504 answers are retried with exponential backoff,
+a bounded number of times, then raise ``SearchEngineUnavailable``. The clients' own retries are
+off so the bound is ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any, Literal
+from urllib.parse import quote
+
+import msgspec
+
+from service.core.errors import ReindexFailed, SearchEngineUnavailable
+from service.core.secrets import mask_url
+from service.search.engine import IndexState
+from service.search.mappings import EngineName
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+JSON = "application/json"
+NDJSON = "application/x-ndjson"
+
+
+class Unreachable(Exception):
+    """The request did not get an HTTP answer (refused, reset, timed out)."""
+
+
+class RestSearchEngine:
+    """Shared logic; ``_send`` is the one engine-specific call."""
+
+    engine: EngineName
+
+    def __init__(self, url: str, *, retries: int = 5, backoff: float = 0.25, max_backoff: float = 4.0) -> None:
+        self.url = url
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+
+    async def _send(self, method: str, path: str, params: dict[str, str] | None, body: bytes | None,
+                    content_type: str) -> tuple[int, Any]:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def request(self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None,
+                      ndjson: bytes | None = None, ok: tuple[int, ...] = ()) -> tuple[int, Any]:
+        """Send with bounded retries; return (status, parsed body) for 2xx and the ``ok`` statuses."""
+        raw = ndjson if ndjson is not None else (msgspec.json.encode(body) if body is not None else None)
+        content_type = NDJSON if ndjson is not None else JSON
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                status, answer = await self._send(method, path, params, raw, content_type)
+            except Unreachable as exc:
+                if last:
+                    raise SearchEngineUnavailable(
+                        f"the {self.engine} node at {mask_url(self.url)} did not answer {method} {path} "
+                        f"after {self.retries + 1} attempts ({exc}); check ARGILLA_ELASTICSEARCH and the node",
+                        engine=self.engine,
+                    ) from exc
+            else:
+                if status < 300 or status in ok:
+                    return status, answer
+                if status not in RETRY_STATUSES:
+                    raise ReindexFailed(f"{self.engine} refused {method} {path}: HTTP {status}: {reason_of(answer)}",
+                                        status=status, reason=reason_of(answer))
+                if last:
+                    raise SearchEngineUnavailable(
+                        f"the {self.engine} node at {mask_url(self.url)} kept answering HTTP {status} to {method} {path}",
+                        engine=self.engine, status=status,
+                    )
+            await asyncio.sleep(self.delay(attempt))
+        raise AssertionError("unreachable")
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter, capped."""
+        base = min(self.max_backoff, self.backoff * 2**attempt)
+        return float(base * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not security
+
+    async def health(self, index: str | None = None, *, wait_for: str | None = None) -> dict[str, Any]:
+        params = {"wait_for_status": wait_for, "timeout": "30s"} if wait_for else None
+        path = f"/_cluster/health/{quote(index)}" if index else "/_cluster/health"
+        _, body = await self.request("GET", path, params=params)
+        return dict(body)
+
+    async def state(self, name: str) -> IndexState:
+        status, body = await self.request("GET", f"/{quote(name)}", params={"flat_settings": "true"}, ok=(404,))
+        if status == 404:
+            return IndexState(name, "missing")
+        (concrete, info), *more = body.items()
+        if more:
+            raise ReindexFailed(f"{name} is an alias of several indices ({', '.join(body)}); fix it by hand first")
+        kind: Literal["index", "alias"] = "index" if concrete == name else "alias"
+        return IndexState(name, kind, concrete, dict(info.get("settings", {})), dict(info.get("mappings", {})))
+
+    async def create_index(self, name: str, settings: dict[str, Any], mappings: dict[str, Any]) -> None:
+        await self.request("PUT", f"/{quote(name)}", body={"settings": settings, "mappings": mappings})
+
+    async def put_mapping(self, name: str, mappings: dict[str, Any]) -> str | None:
+        status, body = await self.request("PUT", f"/{quote(name)}/_mapping", body=mappings, ok=(400,))
+        return reason_of(body) if status == 400 else None
+
+    async def put_settings(self, name: str, settings: dict[str, Any]) -> None:
+        await self.request("PUT", f"/{quote(name)}/_settings", body=settings)
+
+    async def delete_index(self, name: str) -> None:
+        await self.request("DELETE", f"/{quote(name)}", ok=(404,))
+
+    async def indices(self, pattern: str) -> list[str]:
+        _, body = await self.request("GET", f"/{quote(pattern, safe='*')}/_settings", params={"flat_settings": "true"})
+        return sorted(body)
+
+    async def refresh(self, name: str) -> None:
+        await self.request("POST", f"/{quote(name)}/_refresh")
+
+    async def count(self, name: str) -> int:
+        _, body = await self.request("GET", f"/{quote(name)}/_count")
+        return int(body["count"])
+
+    async def search(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        _, answer = await self.request("POST", f"/{quote(name)}/_search", body=body)
+        return dict(answer)
+
+    async def bulk(self, ndjson: bytes) -> dict[str, Any]:
+        _, answer = await self.request("POST", "/_bulk", ndjson=ndjson)
+        return dict(answer)
+
+    async def update_aliases(self, actions: list[dict[str, Any]]) -> None:
+        await self.request("POST", "/_aliases", body={"actions": actions})
+
+    async def clone(self, source: str, target: str, settings: dict[str, Any]) -> None:
+        await self.request("PUT", f"/{quote(source)}/_clone/{quote(target)}", body={"settings": settings},
+                           params={"wait_for_active_shards": "1"})
+
+
+def reason_of(body: Any) -> str:
+    """The engine's error type and reason, short (it names indices and fields, never credentials)."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        root = (error.get("root_cause") or [error])[0]
+        return f"{root.get('type', 'error')}: {str(root.get('reason', ''))[:300]}"
+    return str(body)[:300]

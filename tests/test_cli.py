@@ -1,0 +1,101 @@
+"""The argilla-maint CLI: output sections, JSON shape, exit codes, secrets, and cross-process locking."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from service.cli.main import cli
+
+HEAD = "580a6553186f"
+
+
+def run_cli(args: list[str], url: str, home: Path) -> tuple[int, str, str]:
+    runner = CliRunner()
+    env = {"ARGILLA_DATABASE_URL": url, "ARGILLA_HOME_PATH": str(home), "ARGILLA_MAINT_LOG_LEVEL": "WARNING"}
+    result = runner.invoke(cli, args, env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_revisions_prints_three_sections(database_url: str, tmp_path: Path) -> None:
+    """`database revisions` shows tags, the chain newest first with (head), and the current revision."""
+    code, out, _ = run_cli(["database", "revisions"], database_url, tmp_path)
+    assert code == 0
+    tagged, chain, current = out.index("Tagged revisions"), out.index("Alembic revisions"), out.index("Current revision")
+    assert tagged < chain < current
+    assert "• 1.13 (revision: '1e629a913727')" in out and "• 2.5 (revision: '580a6553186f')" in out
+    assert f"6ed1b8bf8e08 -> {HEAD} (head), add datasets_users table" in out
+    assert "<base> -> 74694870197c, create users table" in out
+    assert "(none: the database has no alembic_version" in out
+
+
+def test_migrate_then_revisions_json(database_url: str, tmp_path: Path) -> None:
+    """`migrate` reaches head and `revisions --json` reports it with the masked URL and the dialect."""
+    code, out, _ = run_cli(["database", "migrate"], database_url, tmp_path)
+    assert code == 0 and "succeeded" in out
+    code, out, _ = run_cli(["database", "revisions", "--json"], database_url, tmp_path)
+    data = json.loads(out)
+    assert data["current"][0]["revision"] == HEAD and data["current"][0]["is_head"] is True
+    assert data["heads"] == [HEAD] and len(data["revisions"]) == 24
+    assert data["dialect"] in {"sqlite", "postgresql"}
+    assert "postgres:postgres@" not in out
+
+
+def test_domain_errors_are_one_line_exit_1(database_url: str, tmp_path: Path) -> None:
+    """Unknown targets and refused downgrades print `Error: ...` and exit 1; nothing changes."""
+    code, _, err = run_cli(["database", "migrate", "--revision", "9.9"], database_url, tmp_path)
+    assert code == 1 and err.strip().splitlines()[-1].startswith("Error: unknown revision or release tag '9.9'")
+    assert "1.7, 1.8, 1.11" in err
+    assert run_cli(["database", "migrate", "--revision", "2.0"], database_url, tmp_path)[0] == 0
+    code, _, err = run_cli(["database", "migrate", "--revision", "1.13"], database_url, tmp_path)
+    assert code == 1 and "drops table vectors" in err and "Error: going from 237f7c674d74 to 1e629a913727" in err
+    code, out, _ = run_cli(["operations", "list", "--json"], database_url, tmp_path)
+    statuses = [item["status"] for item in json.loads(out)["items"]]
+    assert statuses == ["failed", "succeeded", "failed"]
+
+
+def test_usage_errors_exit_2(sqlite_url: str, tmp_path: Path) -> None:
+    """A bad option value is a usage error (exit 2), not a domain error."""
+    code, _, _ = run_cli(["database", "migrate", "--lock-timeout", "-1"], sqlite_url, tmp_path)
+    assert code == 2
+
+
+def test_unreachable_database_never_prints_password(postgres_server: str, tmp_path: Path) -> None:
+    """The database-unreachable error shows the URL with *** instead of the password."""
+    url = sa.make_url(postgres_server).set(port=1, password="TopSecret-9").render_as_string(hide_password=False)
+    for args in (["database", "revisions"], ["database", "migrate"], ["operations", "list"]):
+        code, out, err = run_cli(args, url, tmp_path)
+        assert code == 1 and "TopSecret-9" not in out + err and "***" in err
+
+
+def test_two_processes_migrate_exactly_one_runs(database_url: str, tmp_path: Path) -> None:
+    """Two concurrent `migrate` processes: one applies the steps, the other is refused or finds nothing to do."""
+    env = {**os.environ, "ARGILLA_DATABASE_URL": database_url, "ARGILLA_HOME_PATH": str(tmp_path),
+           "ARGILLA_MAINT_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-c", "from service.cli.main import main; main()", "database", "migrate", "--json"]
+    procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    codes = [p.returncode for p in procs]
+    applied = [json.loads(out)["operation"]["steps"] for (out, _), code in zip(outputs, codes, strict=True) if code == 0]
+    assert sum(1 for steps in applied if steps) == 1, outputs
+    for (_, err), code in zip(outputs, codes, strict=True):
+        if code != 0:
+            assert code == 1 and ("holds this database" in err or "holds the database lock" in err), err
+    code, out, _ = run_cli(["database", "revisions", "--json"], database_url, tmp_path)
+    assert json.loads(out)["current"][0]["revision"] == HEAD
+
+
+@pytest.mark.parametrize("target", ["1.13", "head"])
+def test_dry_run_prints_sql_and_changes_nothing(sqlite_url: str, tmp_path: Path, target: str) -> None:
+    """`--dry-run` prints the plan and SQL; the database stays without a revision."""
+    code, out, _ = run_cli(["database", "migrate", "--revision", target, "--dry-run"], sqlite_url, tmp_path)
+    assert code == 0 and "CREATE TABLE users" in out and "nothing was changed" in out
+    code, out, _ = run_cli(["database", "revisions", "--json"], sqlite_url, tmp_path)
+    assert json.loads(out)["current"] == []

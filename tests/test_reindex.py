@@ -1,0 +1,334 @@
+"""The reindex operation against real Elasticsearch and OpenSearch nodes, on databases built by our own chain."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+import pytest_asyncio
+import sqlalchemy as sa
+
+from service.core.config import load_settings
+from service.core.errors import (
+    DatasetNotFound,
+    ReindexFailed,
+    SearchEngineUnavailable,
+    UnsupportedSchema,
+)
+from service.ops.context import Resources
+from service.ops.migrate import migrate
+from service.ops.reindex import ReindexRequest, reindex
+from service.ops.results import MigrateRequest
+from service.runtime import open_resources
+from service.search.schema import index_name
+from tests.support import argilla_seed
+from tests.support.argilla_seed import Seeded, expected_document, seed, sync_engine
+from tests.support.search_nodes import SearchNode, SearchNodeError, engines_from_env, running_node
+
+pytestmark = [pytest.mark.search]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+RECORDS = 3000
+BATCH = 250
+ENGINES = engines_from_env()
+
+
+@pytest.fixture(scope="session", params=ENGINES, ids=[f"{e}-{v}" for e, v in ENGINES])
+def search_node(request: pytest.FixtureRequest) -> Iterator[SearchNode]:
+    """One node per engine for the whole session; it must start in CI, elsewhere a missing node skips."""
+    engine, version = request.param
+    with contextlib.ExitStack() as stack:
+        try:
+            node = stack.enter_context(running_node(engine, version))
+        except (SearchNodeError, OSError) as exc:
+            message = f"{engine} {version} node did not start: {exc}"
+            if IN_CI:
+                pytest.fail(f"{message} (CI=true: real components are required)", pytrace=False)
+            pytest.skip(message)
+        yield node
+
+
+@dataclass
+class Env:
+    resources: Resources
+    node: SearchNode
+    url: str
+    seeded: Seeded | None = None
+    polls: list[tuple[float, int, int]] = field(default_factory=list)
+
+    @property
+    def index(self) -> str:
+        assert self.seeded is not None
+        return index_name(self.seeded.dataset_id)
+
+
+def settings_env(database_url: str, tmp_path: Path, node: SearchNode | None) -> dict[str, str]:
+    env = {"ARGILLA_DATABASE_URL": database_url, "ARGILLA_HOME_PATH": str(tmp_path),
+           "ARGILLA_MAINT_REINDEX_BATCH_SIZE": str(BATCH), "ARGILLA_MAINT_REINDEX_CONCURRENCY": "2"}
+    if node is not None:
+        env |= {"ARGILLA_ELASTICSEARCH": node.url, "ARGILLA_SEARCH_ENGINE": node.engine}
+    return env
+
+
+@contextlib.asynccontextmanager
+async def environment(database_url: str, tmp_path: Path, node: SearchNode, *, revision: str = "head",
+                      records: int = RECORDS) -> AsyncIterator[Env]:
+    async with open_resources(load_settings(settings_env(database_url, tmp_path, node))) as resources:
+        await migrate(resources, "test", MigrateRequest(revision=revision))
+        env = Env(resources, node, database_url)
+        if records:
+            env.seeded = await asyncio.to_thread(seed, database_url, count=records)
+        try:
+            yield env
+        finally:
+            if env.seeded is not None and node.is_running():
+                with contextlib.suppress(Exception):
+                    await resources.search.delete_index(env.index)
+
+
+@pytest_asyncio.fixture
+async def pg(postgres_url: str, tmp_path: Path, search_node: SearchNode) -> AsyncIterator[Env]:
+    """A PostgreSQL database migrated to head by our chain, seeded with RECORDS records, and a search node."""
+    async with environment(postgres_url, tmp_path, search_node) as env:
+        yield env
+
+
+async def fetch(env: Env, record_id: uuid.UUID) -> dict[str, Any]:
+    found = await env.resources.search.search(env.index, {"query": {"ids": {"values": [str(record_id)]}}})
+    hits = found["hits"]["hits"]
+    assert len(hits) == 1, f"document {record_id} not found"
+    return dict(hits[0]["_source"])
+
+
+def expected(env: Env, record_id: uuid.UUID) -> dict[str, Any]:
+    """Argilla's document as _source stores it (image fields are excluded from _source by the mapping)."""
+    assert env.seeded is not None
+    doc = expected_document(env.url, record_id, env.seeded.vector_settings_id)
+    doc["fields"].pop("image")
+    return doc
+
+
+async def total_hits(env: Env, query: dict[str, Any]) -> int:
+    answer = await env.resources.search.search(env.index, {"query": query, "size": 0, "track_total_hits": True})
+    return int(answer["hits"]["total"]["value"])
+
+
+async def argilla_write(env: Env, documents: list[dict[str, Any]]) -> None:
+    """Write documents the way Argilla does: bulk ``index`` by id with refresh."""
+    lines = b"".join(
+        msgspec.json.encode({"index": {"_index": env.index, "_id": d["id"]}}) + b"\n" + msgspec.json.encode(d) + b"\n"
+        for d in documents
+    )
+    _, answer = await env.resources.search.request("POST", "/_bulk", ndjson=lines, params={"refresh": "true"})
+    assert not answer["errors"], answer
+
+
+@contextlib.asynccontextmanager
+async def polling(env: Env) -> AsyncIterator[list[tuple[float, int, int]]]:
+    """Search ``rg.<id>`` in a loop meanwhile; collect (time, HTTP status, total hits) of every answer."""
+    polls: list[tuple[float, int, int]] = []
+    stop = asyncio.Event()
+
+    async def loop() -> None:
+        async with httpx.AsyncClient(base_url=env.node.url, timeout=10) as client:
+            while not stop.is_set():
+                answer = await client.post(f"/{env.index}/_search", json={"size": 0, "track_total_hits": True})
+                total = answer.json()["hits"]["total"]["value"] if answer.status_code == 200 else -1
+                polls.append((time.perf_counter(), answer.status_code, total))
+                await asyncio.sleep(0.002)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield polls
+    finally:
+        stop.set()
+        await task
+
+
+def sql_count(env: Env) -> int:
+    assert env.seeded is not None
+    engine = sync_engine(env.url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(argilla_seed.records)
+                                    .where(argilla_seed.records.c.dataset_id == env.seeded.dataset_id)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_reindex_writes_argilla_documents_and_skips_drafts(pg: Env) -> None:
+    """The first reindex creates rg.<id> with Argilla's documents; text and nested response searches work; drafts are skipped."""
+    assert pg.seeded is not None
+    result = await reindex(pg.resources, "test", ReindexRequest())
+    assert result.operation.status == "succeeded" and result.operation.kind == "reindex"
+    [outcome] = result.datasets
+    assert (outcome.strategy, outcome.records, outcome.indexed) == ("created", RECORDS, RECORDS)
+    assert [s.dataset_id for s in result.skipped] == [str(pg.seeded.draft_id)]
+    assert result.operation.progress and result.operation.progress["skipped_drafts"] == [str(pg.seeded.draft_id)]
+    assert (await pg.resources.search.state(index_name(pg.seeded.draft_id))).kind == "missing"
+    state = await pg.resources.search.state(pg.index)
+    assert state.kind == "index" and state.settings["index.max_result_window"] == "500000"
+    assert state.settings.get("index.refresh_interval") is None  # fast-fill settings were restored
+    assert state.mappings["properties"]["responses"]["type"] == "nested"
+    ids = pg.seeded.record_ids
+    for i in (0, 1, 2, 5, 10, 1001):
+        assert await fetch(pg, ids[i]) == expected(pg, ids[i]), f"record {i}"
+    assert await pg.resources.search.count(pg.index) == sql_count(pg) == RECORDS
+    marker = {"simple_query_string": {"query": argilla_seed.MARKER, "fields": ["fields.*"], "default_operator": "AND"}}
+    assert await total_hits(pg, marker) == len(range(0, RECORDS, 7))
+    submitted = {"nested": {"path": "responses", "query": {"terms": {"responses.status": ["submitted"]}}}}
+    assert await total_hits(pg, submitted) == len(range(0, RECORDS, 3))
+    assert await total_hits(pg, {"term": {"metadata.genre": argilla_seed.WORDS[1]}}) == sum(
+        1 for i in range(RECORDS) if i % 5 and i % 3 == 1)
+
+
+@pytest.mark.asyncio
+async def test_in_place_rebuild_removes_stale_keeps_concurrent_change_and_never_gaps(pg: Env) -> None:
+    """A rerun rebuilds in place: searches always answer with hits, a stale doc goes, a mid-run change survives."""
+    assert pg.seeded is not None
+    await reindex(pg.resources, "test", ReindexRequest(dataset_id=str(pg.seeded.dataset_id)))
+    stale_id = str(uuid.uuid4())
+    await argilla_write(pg, [{"id": stale_id, "status": "pending", "fields": {"text": "orphan"}}])
+    ordered = sorted(pg.seeded.record_ids)
+    changed = [ordered[0], ordered[-1]]
+    first_batch = asyncio.Event()
+
+    def on_progress(state: dict[str, Any]) -> None:
+        if state.get("records_done", 0) >= BATCH:
+            first_batch.set()
+
+    async def concurrent_argilla_edit() -> None:
+        await first_batch.wait()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        engine = sync_engine(pg.url)
+        with engine.begin() as conn:
+            conn.execute(argilla_seed.records.update().where(argilla_seed.records.c.id.in_(changed))
+                         .values(fields={"text": "edited while reindexing"}, updated_at=now))
+        engine.dispose()
+        await argilla_write(pg, [expected(pg, rid) for rid in changed])
+
+    async with polling(pg) as polls:
+        editor = asyncio.create_task(concurrent_argilla_edit())
+        result = await reindex(pg.resources, "test", ReindexRequest(dataset_id=str(pg.seeded.dataset_id)),
+                               on_progress=on_progress)
+        await editor
+    [outcome] = result.datasets
+    assert outcome.strategy == "in_place" and outcome.stale_deleted == 1 and outcome.caught_up >= 1
+    assert len(polls) > 10 and all(status == 200 and total > 0 for _t, status, total in polls), polls[:5]
+    for rid in changed:
+        document = await fetch(pg, rid)
+        assert document == expected(pg, rid) and document["fields"]["text"] == "edited while reindexing"
+    assert await total_hits(pg, {"ids": {"values": [stale_id]}}) == 0
+    assert await pg.resources.search.count(pg.index) == RECORDS
+
+
+@pytest.mark.asyncio
+async def test_incompatible_index_is_replaced_and_ends_concrete(pg: Env) -> None:
+    """A 1.x-style index is swapped for the 2.x mapping via alias then _clone; rg.<id> is concrete, no empty answer."""
+    assert pg.seeded is not None
+    old_mapping = {"dynamic": "strict", "properties": {
+        "id": {"type": "keyword"}, "fields": {"properties": {"text": {"type": "text"}}},
+        "responses": {"dynamic": "true", "type": "object"}, "all_responses_statuses": {"type": "keyword"}}}
+    await pg.resources.search.create_index(pg.index, {"number_of_shards": 1, "number_of_replicas": 0}, old_mapping)
+    await argilla_write(pg, [{"id": str(rid), "fields": {"text": "old"}} for rid in pg.seeded.record_ids[:50]])
+    async with polling(pg) as polls:
+        result = await reindex(pg.resources, "test", ReindexRequest(dataset_id=str(pg.seeded.dataset_id)))
+    [outcome] = result.datasets
+    assert outcome.strategy == "rebuilt" and outcome.gap_seconds is not None and outcome.gap_seconds < 5
+    state = await pg.resources.search.state(pg.index)
+    assert state.kind == "index" and state.mappings["properties"]["responses"]["type"] == "nested"
+    assert state.settings.get("index.blocks.write") is None
+    _, leftovers = await pg.resources.search.request("GET", f"/{pg.index}.rebuild-*")
+    assert leftovers == {}
+    assert await fetch(pg, pg.seeded.record_ids[3]) == expected(pg, pg.seeded.record_ids[3])
+    assert await pg.resources.search.count(pg.index) == RECORDS
+    # Searches never saw an empty index; the only failures fall inside the measured clone gap.
+    assert all(total != 0 for _t, _s, total in polls)
+    failed = [t for t, status, _total in polls if status != 200]
+    if failed:
+        assert max(failed) - min(failed) <= outcome.gap_seconds + 0.2
+    print(f"\n{pg.node.engine}: clone gap {outcome.gap_seconds * 1000:.0f} ms, {len(failed)} of {len(polls)} polls failed")
+
+
+@pytest.mark.asyncio
+async def test_node_killed_mid_reindex_fails_cleanly_then_rerun_converges(pg: Env) -> None:
+    """A node crash mid-run fails the operation with SearchEngineUnavailable, the old index survives, a rerun succeeds."""
+    assert pg.seeded is not None
+    request = ReindexRequest(dataset_id=str(pg.seeded.dataset_id))
+    await reindex(pg.resources, "test", request)
+
+    def crash(state: dict[str, Any]) -> None:
+        if state.get("records_done", 0) >= BATCH and pg.node.is_running():
+            pg.node.kill()
+
+    try:
+        with pytest.raises((SearchEngineUnavailable, ReindexFailed)) as failure:
+            await reindex(pg.resources, "test", request, on_progress=crash)
+        assert "did not answer" in failure.value.detail or "HTTP" in failure.value.detail
+    finally:
+        await asyncio.to_thread(pg.node.start)
+    await pg.resources.search.health(pg.index, wait_for="yellow")
+    assert await pg.resources.search.count(pg.index) == RECORDS  # the old index still serves every record
+    again = await reindex(pg.resources, "test", request)
+    assert again.operation.status == "succeeded" and again.datasets[0].records == RECORDS
+
+
+@pytest.mark.asyncio
+async def test_unknown_dataset_is_404(pg: Env) -> None:
+    """An unknown or malformed dataset id is DatasetNotFound (404), recorded as a failed operation."""
+    with pytest.raises(DatasetNotFound) as missing:
+        await reindex(pg.resources, "test", ReindexRequest(dataset_id=str(uuid.uuid4())))
+    assert missing.value.status == 404
+    with pytest.raises(DatasetNotFound):
+        await reindex(pg.resources, "test", ReindexRequest(dataset_id="not-a-uuid"))
+
+
+@pytest.mark.asyncio
+async def test_draft_dataset_alone_is_skipped(pg: Env) -> None:
+    """Reindexing a draft dataset creates no index (Argilla's publish would fail on it) and reports it skipped."""
+    assert pg.seeded is not None
+    result = await reindex(pg.resources, "test", ReindexRequest(dataset_id=str(pg.seeded.draft_id)))
+    assert result.datasets == [] and [s.status for s in result.skipped] == ["draft"]
+    assert (await pg.resources.search.state(index_name(pg.seeded.draft_id))).kind == "missing"
+
+
+@pytest.mark.asyncio
+async def test_database_below_2_0_is_unsupported(postgres_url: str, tmp_path: Path, search_node: SearchNode) -> None:
+    """A database before release 2.0 has no records.status: the reindex refuses with UnsupportedSchema (422)."""
+    async with environment(postgres_url, tmp_path, search_node, revision="ca7293c38970", records=0) as env:
+        with pytest.raises(UnsupportedSchema) as refused:
+            await reindex(env.resources, "test", ReindexRequest())
+    assert refused.value.status == 422 and "237f7c674d74" in refused.value.detail
+
+
+@pytest.mark.asyncio
+async def test_unconfigured_search_engine_is_503(sqlite_url: str, tmp_path: Path) -> None:
+    """Without ARGILLA_ELASTICSEARCH the reindex fails with SearchEngineUnavailable (503), not a traceback."""
+    async with open_resources(load_settings(settings_env(sqlite_url, tmp_path, None))) as resources:
+        await migrate(resources, "test", MigrateRequest())
+        with pytest.raises(SearchEngineUnavailable) as unavailable:
+            await reindex(resources, "test", ReindexRequest())
+    assert unavailable.value.status == 503 and "ARGILLA_ELASTICSEARCH" in unavailable.value.detail
+
+
+@pytest.mark.asyncio
+async def test_sqlite_smoke(sqlite_url: str, tmp_path: Path, search_node: SearchNode) -> None:
+    """On SQLite the same reindex produces the same documents and counts."""
+    async with environment(sqlite_url, tmp_path, search_node, records=300) as env:
+        assert env.seeded is not None
+        result = await reindex(env.resources, "test", ReindexRequest())
+        assert result.datasets[0].records == 300
+        assert await env.resources.search.count(env.index) == 300
+        rid = env.seeded.record_ids[6]
+        assert await fetch(env, rid) == expected(env, rid)
