@@ -17,6 +17,8 @@ from service.core.errors import (
     AmbiguousRevision,
     DatabaseUnavailable,
     DowngradeNotAllowed,
+    MultipleHeads,
+    UnknownDatabaseRevision,
     UnknownRevision,
 )
 from service.db.release_tags import RELEASE_TAGS
@@ -184,3 +186,24 @@ def _seed_1_13(path: Path) -> dict[str, int]:
               ("users", "workspaces", "datasets", "fields", "questions", "records", "responses", "suggestions")}
     db.close()
     return counts
+
+
+async def test_several_heads_in_the_database_are_refused(resources: Resources) -> None:
+    """A database whose alembic_version holds two rows is not guessed at: MultipleHeads names both."""
+    await migrate(resources, "t", MigrateRequest(revision="2.0"))
+    with sync_engine(resources).begin() as conn:
+        conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES ('1e629a913727')"))
+    with pytest.raises(MultipleHeads) as several:
+        await migrate(resources, "t", MigrateRequest())
+    assert set(several.value.extra["heads"]) == {"237f7c674d74", "1e629a913727"}
+    assert "merge or stamp" in several.value.detail
+
+
+async def test_database_at_an_unknown_revision_is_refused(resources: Resources) -> None:
+    """A database migrated by a newer or forked Argilla (unknown revision) is refused, not downgraded blindly."""
+    await migrate(resources, "t", MigrateRequest(revision="2.4"))
+    with sync_engine(resources).begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '689f4d06e816'"))
+    with pytest.raises(UnknownDatabaseRevision) as unknown:
+        await migrate(resources, "t", MigrateRequest())
+    assert "689f4d06e816" in unknown.value.detail

@@ -98,7 +98,10 @@ def migrate_command(revision: str, dry_run: bool, allow_downgrade: bool, lock_ti
     if as_json:
         json_out(result)
         return
-    click.echo(render.plan_text(result.plan))
+    if dry_run or not result.plan.steps:
+        click.echo(render.plan_text(result.plan))
+    else:
+        click.echo(render.plan_text(result.plan).splitlines()[0])
     if dry_run:
         click.echo("\n-- SQL (dry run, nothing was changed)\n" + (result.sql or "-- no statements"))
         return

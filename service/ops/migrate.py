@@ -185,7 +185,10 @@ async def _database_lock(resources: Resources, recorder: Recorder, timeout: floa
             # Marks this row as the lock holder, so a refused migrate names it (not another contender).
             recorder.progress = {"phase": HOLDING}
             await recorder.flush()
-            yield
+            try:
+                yield
+            finally:
+                recorder.progress = None
     except locks.LockUnavailable:
         raise await conflict(resources, recorder.id) from None
 
