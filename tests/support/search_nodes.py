@@ -26,12 +26,14 @@ from typing import Literal
 
 Engine = Literal["elasticsearch", "opensearch"]
 
-# Newest versions whose integ-test-zip Maven Central serves and that run here.  Elasticsearch 9.x is
-# not published as an integ-test-zip (newest served: 8.19.21).  OpenSearch 2.19.1 is the one 2.x
-# release with a matching k-NN plugin on Maven Central (opensearch-knn 2.19.1.0); 2.19.6 is newer
-# but has no k-NN.  OpenSearch 3.6.0 (Java 21+, all modules, no k-NN) runs too: see EXTRA_ENGINES.
+# Versions whose integ-test-zip Maven Central serves and that run here.  Maven's metadata for the
+# Elasticsearch integ-test-zip stops at 8.19.21, but some 9.x patch releases are served all the same
+# (9.0.0, 9.1.0 and 9.2.0 are not; 9.1.5 is, and runs on the Temurin 25 JDK).  OpenSearch 2.19.1 is the
+# one 2.x release with a matching k-NN plugin on Maven Central (opensearch-knn 2.19.1.0); 2.19.6 is
+# newer but has no k-NN.  OpenSearch 3.6.0 (Java 21+, all modules, no k-NN) runs too: see EXTRA_ENGINES.
 ENGINES: list[tuple[Engine, str]] = [
     ("elasticsearch", "8.19.21"),
+    ("elasticsearch", "9.1.5"),
     ("opensearch", "2.19.1"),
 ]
 EXTRA_ENGINES: list[tuple[Engine, str]] = [("opensearch", "3.6.0")]
