@@ -48,6 +48,7 @@ def create_app(settings: Settings) -> Litestar:
             runner = OperationRunner(resources)
             await runner.start()
             app.state.resources, app.state.runner = resources, runner
+            await runner.reindex_on_start()
             try:
                 yield
             finally:

@@ -332,3 +332,49 @@ async def test_sqlite_smoke(sqlite_url: str, tmp_path: Path, search_node: Search
         assert await env.resources.search.count(env.index) == 300
         rid = env.seeded.record_ids[6]
         assert await fetch(env, rid) == expected(env, rid)
+
+
+@pytest.mark.asyncio
+async def test_reindex_datasets_on_start_runs_as_an_operation(pg: Env, tmp_path: Path) -> None:
+    """REINDEX_DATASETS=1: the service reindexes every published dataset after start-up, recorded in history."""
+    from litestar.testing import AsyncTestClient
+
+    from service.app import create_app
+
+    env = settings_env(pg.url, tmp_path, pg.node) | {
+        "REINDEX_DATASETS": "1", "ARGILLA_MAINT_TOKENS": "ops:startup-test-token-0123456789"}
+    headers = {"Authorization": "Bearer startup-test-token-0123456789"}
+    async with AsyncTestClient(create_app(load_settings(env))) as client:
+        deadline = time.monotonic() + 120
+        while True:
+            page = (await client.get("/operations", params={"kind": "reindex"}, headers=headers)).json()
+            if page["items"] and page["items"][0]["status"] not in ("queued", "running"):
+                break
+            assert time.monotonic() < deadline, page
+            await asyncio.sleep(0.5)
+    op = page["items"][0]
+    assert (op["status"], op["actor"], op["resource"]) == ("succeeded", "startup:REINDEX_DATASETS", "datasets")
+    assert [d["records"] for d in op["result"]["datasets"]] == [RECORDS]
+    assert [s["dataset_id"] for s in op["result"]["skipped"]] == [str(pg.seeded.draft_id if pg.seeded else "")]
+    counted = await pg.resources.search.count(pg.index)
+    assert counted == RECORDS
+
+
+@pytest.mark.asyncio
+async def test_cli_reindex_accepts_argilla_1x_flag_and_reports_errors(pg: Env, tmp_path: Path) -> None:
+    """`search-engine reindex --feedback-dataset-id` rebuilds one dataset; an unknown id is one `Error:` line, exit 1."""
+    from click.testing import CliRunner
+
+    from service.cli.main import cli
+
+    assert pg.seeded is not None
+    env = settings_env(pg.url, tmp_path, pg.node) | {"ARGILLA_MAINT_LOG_LEVEL": "WARNING"}
+    runner = CliRunner()
+    args = ["search-engine", "reindex", "--feedback-dataset-id", str(pg.seeded.dataset_id), "--json"]
+    done = await asyncio.to_thread(runner.invoke, cli, args, env=env, catch_exceptions=False)
+    assert done.exit_code == 0, done.stderr
+    result = msgspec.json.decode(done.stdout)
+    assert result["operation"]["status"] == "succeeded" and result["datasets"][0]["records"] == RECORDS
+    missing = await asyncio.to_thread(runner.invoke, cli, ["search-engine", "reindex", "--dataset-id", str(uuid.uuid4())],
+                                      env=env)
+    assert missing.exit_code == 1 and missing.stderr.strip().startswith("Error:") and "not found" in missing.stderr

@@ -32,14 +32,12 @@ import structlog
 
 from service.core.errors import (
     DatasetNotFound,
-    IdempotencyKeyReused,
-    MaintenanceError,
     OperationConflict,
     ReindexFailed,
     SearchEngineUnavailable,
     UnsupportedSchema,
 )
-from service.db import history, locks
+from service.db import locks
 from service.db import records as repo
 from service.db.history import OperationRecord
 from service.db.records import Dataset
@@ -47,7 +45,6 @@ from service.ops.context import Resources
 from service.ops.migrate import MIGRATION_LOCK, conflict, ensure_history_schema
 from service.ops.recording import Recorder, final_record, recorded
 from service.ops.revisions import database_heads
-from service.ops.runner import Launch, OperationRunner
 from service.search.bulk import BulkWriter
 from service.search.documents import record_document
 from service.search.engine import IndexState, SearchEngine
@@ -105,6 +102,11 @@ class ReindexResult(msgspec.Struct, frozen=True):
     skipped: list[SkippedDataset]
 
 
+def reindex_resource(request: ReindexRequest) -> str:
+    """What a reindex operates on, as recorded in history."""
+    return f"dataset:{request.dataset_id}" if request.dataset_id else "datasets"
+
+
 def utcnow_naive() -> datetime:
     """Argilla's timestamps are naive UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -117,21 +119,13 @@ async def reindex(
     """Reindex ``request.dataset_id`` (or all published datasets), recorded in history as kind ``reindex``."""
     await ensure_history_schema(resources)
     timeout = resources.settings.lock_timeout if lock_timeout is None else lock_timeout
-    resource = f"dataset:{request.dataset_id}" if request.dataset_id else "datasets"
-    async with recorded(resources, kind="reindex", actor=actor, resource=resource,
+    async with recorded(resources, kind="reindex", actor=actor, resource=reindex_resource(request),
                         parameters=msgspec.to_builtins(request), operation_id=operation_id) as recorder:
         progress = Progress(recorder, on_progress)
         outcomes, skipped = await _reindex(resources, recorder, request, timeout, on_started or (lambda _id: None),
                                            progress)
         recorder.result = {"datasets": msgspec.to_builtins(outcomes), "skipped": msgspec.to_builtins(skipped)}
     return ReindexResult(await final_record(resources, recorder.id), outcomes, skipped)
-
-
-async def reindex_on_start(resources: Resources) -> ReindexResult | None:
-    """What ``REINDEX_DATASETS=true|1`` does when the service starts: reindex every published dataset."""
-    if not resources.settings.reindex_datasets:
-        return None
-    return await reindex(resources, "startup:REINDEX_DATASETS", ReindexRequest())
 
 
 async def _reindex(
@@ -524,51 +518,6 @@ async def _merge(sql: AsyncIterator[str], index: AsyncIterator[str]) -> AsyncIte
             right = await anext(index, end)
         else:
             left, right = await anext(sql, end), await anext(index, end)
-
-
-async def start_reindex(runner: OperationRunner, actor: str, request: ReindexRequest, *,
-                        idempotency_key: str | None = None, fingerprint: str | None = None) -> Launch:
-    """Like ``OperationRunner.start_migrate``: record a queued reindex, run it in the runner's task set,
-    return once it holds its locks (or raise its refusal: unknown dataset, old schema, engine down, conflict)."""
-    resources = runner.resources
-    await ensure_history_schema(resources)
-    resource = f"dataset:{request.dataset_id}" if request.dataset_id else "datasets"
-    stored, created = await history.create(
-        resources.engine, kind="reindex", actor=actor, resource=resource, parameters=msgspec.to_builtins(request),
-        holder=resources.holder, idempotency_key=idempotency_key, fingerprint=fingerprint,
-    )
-    if not created:
-        if stored.fingerprint != fingerprint:
-            raise IdempotencyKeyReused("this Idempotency-Key was used with a different request; use a new key",
-                                       operation_id=stored.record.id)
-        return Launch(stored.record, created=False)
-    operation_id = stored.record.id
-    started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    started.add_done_callback(lambda f: None if f.cancelled() else f.exception())
-
-    def on_started(_id: str) -> None:
-        if not started.done():
-            started.set_result(None)
-
-    async def work() -> None:
-        try:
-            await reindex(resources, actor, request, operation_id=operation_id, on_started=on_started)
-        except asyncio.CancelledError:
-            started.cancel()
-            raise
-        except Exception as exc:
-            if not started.done():
-                started.set_exception(exc)
-            elif not isinstance(exc, MaintenanceError):
-                log.error("operation crashed", operation_id=operation_id, error_type=type(exc).__name__, exc_info=exc)
-        finally:
-            on_started(operation_id)
-
-    task = asyncio.create_task(work(), name=f"reindex-{operation_id}")
-    runner.tasks[operation_id] = task
-    task.add_done_callback(lambda _task: runner.tasks.pop(operation_id, None))
-    await asyncio.shield(started)
-    return Launch(await history.get(resources.engine, operation_id), created=True)
 
 
 async def check_search_engine(resources: Resources) -> str:

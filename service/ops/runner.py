@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -21,10 +22,15 @@ from service.db import history, locks
 from service.db.history import FINISHED, OperationRecord
 from service.ops.context import Resources
 from service.ops.migrate import MIGRATION_LOCK, MIGRATION_RESOURCE, ensure_history_schema, migrate
+from service.ops.reindex import ReindexRequest, reindex, reindex_resource
 from service.ops.results import MigrateRequest
+
+Started = Callable[[str], None]
+Work = Callable[[str, Started], Awaitable[None]]
 
 log = structlog.get_logger("service.runner")
 POLL_SECONDS = 0.2
+STARTUP_ACTOR = "startup:REINDEX_DATASETS"
 
 
 class Launch(msgspec.Struct, frozen=True):
@@ -56,11 +62,46 @@ class OperationRunner:
     async def start_migrate(self, actor: str, request: MigrateRequest, *, idempotency_key: str | None = None,
                             fingerprint: str | None = None) -> Launch:
         """Record a queued migrate and run it; return once it holds its locks (or raise its refusal)."""
+
+        async def work(operation_id: str, on_started: Started) -> None:
+            await migrate(self.resources, actor, request, operation_id=operation_id, on_started=on_started)
+
+        return await self.launch("migrate", MIGRATION_RESOURCE, actor, request, work,
+                                 idempotency_key=idempotency_key, fingerprint=fingerprint)
+
+    async def start_reindex(self, actor: str, request: ReindexRequest, *, idempotency_key: str | None = None,
+                            fingerprint: str | None = None) -> Launch:
+        """Record a queued reindex and run it; return once it holds its locks (or raise its refusal)."""
+
+        async def work(operation_id: str, on_started: Started) -> None:
+            await reindex(self.resources, actor, request, operation_id=operation_id, on_started=on_started)
+
+        return await self.launch("reindex", reindex_resource(request), actor, request, work,
+                                 idempotency_key=idempotency_key, fingerprint=fingerprint)
+
+    async def reindex_on_start(self) -> Launch | None:
+        """``REINDEX_DATASETS=true|1``: reindex every published dataset once the service is up, as an operation.
+
+        Argilla's images block start-up on it; here the service answers meanwhile and the operation shows
+        the progress. A refusal (no search engine, schema below 2.0, ...) is logged, never fatal.
+        """
+        if not self.resources.settings.reindex_datasets:
+            return None
+        try:
+            return await self.start_reindex(STARTUP_ACTOR, ReindexRequest())
+        except MaintenanceError as exc:
+            log.warning("start-up reindex not started", error_type=exc.slug, detail=exc.detail)
+            return None
+
+    async def launch(self, kind: str, resource: str, actor: str, request: msgspec.Struct, work: Work, *,
+                     idempotency_key: str | None, fingerprint: str | None) -> Launch:
+        """Record a queued operation (or join the one with this idempotency key), run ``work`` in a task of
+        ours, and return once it reports its locks held (or raise the refusal it met before that)."""
         engine = self.resources.engine
         await ensure_history_schema(self.resources)
         try:
             stored, created = await history.create(
-                engine, kind="migrate", actor=actor, resource=MIGRATION_RESOURCE, parameters=msgspec.to_builtins(request),
+                engine, kind=kind, actor=actor, resource=resource, parameters=msgspec.to_builtins(request),
                 holder=self.resources.holder, idempotency_key=idempotency_key, fingerprint=fingerprint,
             )
         except OperationalError as exc:
@@ -78,20 +119,19 @@ class OperationRunner:
         operation_id = stored.record.id
         started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         started.add_done_callback(_consume)
-        task = asyncio.create_task(self._run_migrate(operation_id, actor, request, started), name=f"migrate-{operation_id}")
+        task = asyncio.create_task(self._run(operation_id, work, started), name=f"{kind}-{operation_id}")
         self.tasks[operation_id] = task
         task.add_done_callback(lambda _task: self.tasks.pop(operation_id, None))
         await asyncio.shield(started)
         return Launch(await history.get(engine, operation_id), created=True)
 
-    async def _run_migrate(self, operation_id: str, actor: str, request: MigrateRequest,
-                           started: asyncio.Future[None]) -> None:
+    async def _run(self, operation_id: str, work: Work, started: asyncio.Future[None]) -> None:
         def on_started(_id: str) -> None:
             if not started.done():
                 started.set_result(None)
 
         try:
-            await migrate(self.resources, actor, request, operation_id=operation_id, on_started=on_started)
+            await work(operation_id, on_started)
         except asyncio.CancelledError:
             started.cancel()
             raise

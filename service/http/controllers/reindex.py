@@ -13,14 +13,14 @@ from service.db.history import FINISHED, OperationRecord
 from service.http.bodies import fingerprint, idempotency_key
 from service.http.guard import actor_of
 from service.http.prefer import applied, requested_wait
-from service.ops.reindex import ReindexRequest, start_reindex
+from service.ops.reindex import ReindexRequest
 from service.ops.runner import OperationRunner
 
 
 async def _launch(request: Request[Any, Any, Any], runner: OperationRunner, settings: Settings,
                   body: ReindexRequest, path: str) -> Response[OperationRecord]:
     key = idempotency_key(request)
-    launch = await start_reindex(runner, actor_of(request), body, idempotency_key=key,
+    launch = await runner.start_reindex(actor_of(request), body, idempotency_key=key,
                                  fingerprint=fingerprint("POST", path, body) if key else None)
     record, headers = launch.record, {"Location": f"/operations/{launch.record.id}"}
     wait = requested_wait(request.headers.get("prefer"), settings.max_wait)
