@@ -8,10 +8,10 @@ from litestar import Request, Response, post
 from litestar.di import NamedDependency
 
 from service.core.config import Settings
-from service.db.history import FINISHED, OperationRecord
+from service.db.history import OperationRecord
+from service.http.accepted import operation_response
 from service.http.bodies import decode_json_body, fingerprint, idempotency_key
 from service.http.guard import actor_of
-from service.http.prefer import applied, requested_wait
 from service.ops.results import MigrateRequest
 from service.ops.runner import OperationRunner
 
@@ -26,10 +26,4 @@ async def start_migrate(
     key = idempotency_key(request)
     launch = await runner.start_migrate(actor_of(request), body, idempotency_key=key,
                                         fingerprint=fingerprint("POST", "/migrate", body) if key else None)
-    record, headers = launch.record, {"Location": f"/operations/{launch.record.id}"}
-    wait = requested_wait(request.headers.get("prefer"), settings.max_wait)
-    if wait is not None:
-        record = await runner.wait(record.id, wait)
-        headers["Preference-Applied"] = applied(wait)
-    status = 200 if wait is not None and record.status in FINISHED else 202
-    return Response(record, status_code=status, headers=headers)
+    return await operation_response(request, runner, launch, settings)

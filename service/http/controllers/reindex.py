@@ -9,10 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from service.core.config import Settings
-from service.db.history import FINISHED, OperationRecord
+from service.db.history import OperationRecord
+from service.http.accepted import operation_response
 from service.http.bodies import fingerprint, idempotency_key
 from service.http.guard import actor_of
-from service.http.prefer import applied, requested_wait
 from service.ops.reindex import ReindexRequest
 from service.ops.runner import OperationRunner
 
@@ -21,14 +21,8 @@ async def _launch(request: Request[Any, Any, Any], runner: OperationRunner, sett
                   body: ReindexRequest, path: str) -> Response[OperationRecord]:
     key = idempotency_key(request)
     launch = await runner.start_reindex(actor_of(request), body, idempotency_key=key,
-                                 fingerprint=fingerprint("POST", path, body) if key else None)
-    record, headers = launch.record, {"Location": f"/operations/{launch.record.id}"}
-    wait = requested_wait(request.headers.get("prefer"), settings.max_wait)
-    if wait is not None:
-        record = await runner.wait(record.id, wait)
-        headers["Preference-Applied"] = applied(wait)
-    status = 200 if wait is not None and record.status in FINISHED else 202
-    return Response(record, status_code=status, headers=headers)
+                                        fingerprint=fingerprint("POST", path, body) if key else None)
+    return await operation_response(request, runner, launch, settings)
 
 
 @post("/reindex", operation_id="reindexAll", summary="Rebuild the search index of every published dataset",
