@@ -1,4 +1,4 @@
-"""The answer to a POST that started (or joined) an operation: 202 + Location, or 200 once Prefer: wait saw it end."""
+"""The answer to a POST that started (or joined) an operation: 202 + Location, or 200 once it has ended."""
 
 from __future__ import annotations
 
@@ -20,5 +20,6 @@ async def operation_response(request: Request[Any, Any, Any], runner: OperationR
     if wait is not None:
         record = await runner.wait(record.id, wait)
         headers["Preference-Applied"] = applied(wait)
-    status = 200 if wait is not None and record.status in FINISHED else 202
+    # A replay (same Idempotency-Key) of an operation that already ended answers like a finished wait.
+    status = 200 if record.status in FINISHED and (wait is not None or not launch.created) else 202
     return Response(record, status_code=status, headers=headers)
