@@ -207,3 +207,35 @@ async def test_database_at_an_unknown_revision_is_refused(resources: Resources) 
     with pytest.raises(UnknownDatabaseRevision) as unknown:
         await migrate(resources, "t", MigrateRequest())
     assert "689f4d06e816" in unknown.value.detail
+
+
+async def test_busy_lock_names_the_running_operation_or_is_waited_for(resources: Resources) -> None:
+    """A migrate meeting a held lock fails fast naming the holder and since when; with a lock timeout it waits."""
+    import asyncio
+
+    from service.core.errors import OperationConflict
+    from service.db import history, locks
+    from service.ops.migrate import HOLDING, MIGRATION_LOCK, ensure_history_schema
+
+    await ensure_history_schema(resources)
+    holder, _ = await history.create(resources.engine, kind="migrate", actor="other-pod", resource="database",
+                                     parameters={}, holder="elsewhere", status="running")
+    await history.update(resources.engine, holder.record.id, progress={"phase": HOLDING})
+    released = asyncio.Event()
+
+    async def hold_for(seconds: float) -> None:
+        async with locks.hold(resources.engine, MIGRATION_LOCK, holder="elsewhere", operation_id=holder.record.id,
+                              timeout=0, ttl=30):
+            released.clear()
+            await asyncio.sleep(seconds)
+        released.set()
+
+    task = asyncio.create_task(hold_for(1.5))
+    await asyncio.sleep(0.3)
+    with pytest.raises(OperationConflict) as busy:
+        await migrate(resources, "t", MigrateRequest(), lock_timeout=0)
+    assert holder.record.id in busy.value.detail and "other-pod" in busy.value.detail and "running since" in busy.value.detail
+    assert busy.value.extra["operation_url"] == f"/operations/{holder.record.id}"
+    waited = await migrate(resources, "t", MigrateRequest(), lock_timeout=10)
+    await task
+    assert released.is_set() and waited.operation.status == "succeeded" and version_of(resources) == [HEAD]
