@@ -74,7 +74,8 @@ class Env:
 
 def settings_env(database_url: str, tmp_path: Path, node: SearchNode | None) -> dict[str, str]:
     env = {"ARGILLA_DATABASE_URL": database_url, "ARGILLA_HOME_PATH": str(tmp_path),
-           "ARGILLA_MAINT_REINDEX_BATCH_SIZE": str(BATCH), "ARGILLA_MAINT_REINDEX_CONCURRENCY": "2"}
+           "ARGILLA_MAINT_REINDEX_BATCH_SIZE": str(BATCH), "ARGILLA_MAINT_REINDEX_CONCURRENCY": "2",
+           "ARGILLA_MAINT_REINDEX_CHECKPOINT_RECORDS": str(2 * BATCH)}
     if node is not None:
         env |= {"ARGILLA_ELASTICSEARCH": node.url, "ARGILLA_SEARCH_ENGINE": node.engine}
     return env
@@ -282,6 +283,36 @@ async def test_node_killed_mid_reindex_fails_cleanly_then_rerun_converges(pg: En
     assert await pg.resources.search.count(pg.index) == RECORDS  # the old index still serves every record
     again = await reindex(pg.resources, "test", request)
     assert again.operation.status == "succeeded" and again.datasets[0].records == RECORDS
+
+
+@pytest.mark.asyncio
+async def test_rerun_after_a_crash_resumes_from_its_checkpoint(pg: Env) -> None:
+    """A run that dies after checkpoints is continued past them by the next run, which still ends exact."""
+    assert pg.seeded is not None
+    request = ReindexRequest(dataset_id=str(pg.seeded.dataset_id))
+    await reindex(pg.resources, "test", request)  # the index exists: the next runs rebuild in place
+
+    def crash(state: dict[str, Any]) -> None:
+        if state.get("records_done", 0) >= RECORDS // 2 and pg.node.is_running():
+            pg.node.kill()
+
+    try:
+        with pytest.raises((SearchEngineUnavailable, ReindexFailed)):
+            await reindex(pg.resources, "test", request, on_progress=crash)
+    finally:
+        await asyncio.to_thread(pg.node.start)
+    await pg.resources.search.health(pg.index, wait_for="yellow")
+    stale = str(uuid.uuid4())
+    await pg.resources.search.bulk(
+        msgspec.json.encode({"index": {"_index": pg.index, "_id": stale}}) + b"\n"
+        + msgspec.json.encode({"id": stale, "fields": {}, "status": "pending"}) + b"\n")
+    again = await reindex(pg.resources, "test", request)
+    outcome = again.datasets[0]
+    assert again.operation.status == "succeeded" and outcome.resumed_after is not None
+    assert 0 < outcome.indexed < RECORDS  # only what the crashed run had not confirmed
+    assert outcome.stale_deleted == 1 and await pg.resources.search.count(pg.index) == RECORDS
+    for record_id in (pg.seeded.record_ids[0], pg.seeded.record_ids[-1]):
+        assert await fetch(pg, record_id) == expected(pg, record_id)
 
 
 @pytest.mark.asyncio

@@ -41,6 +41,7 @@ class SearchSettings:
     batch_size: int = 500
     bulk_max_bytes: int = 8 * 1024 * 1024
     concurrency: int = 4
+    checkpoint_records: int = 10_000
 
     def __repr__(self) -> str:
         url = mask_url(self.url) if self.url else None
@@ -123,6 +124,7 @@ def _search_settings(env: Mapping[str, str]) -> SearchSettings:
         batch_size=int(_number(env, "ARGILLA_MAINT_REINDEX_BATCH_SIZE", 500, minimum=1, integer=True)),
         bulk_max_bytes=int(_number(env, "ARGILLA_MAINT_REINDEX_BULK_BYTES", 8 * 1024 * 1024, minimum=1024, integer=True)),
         concurrency=int(_number(env, "ARGILLA_MAINT_REINDEX_CONCURRENCY", 4, minimum=1, integer=True)),
+        checkpoint_records=int(_number(env, "ARGILLA_MAINT_REINDEX_CHECKPOINT_RECORDS", 10_000, minimum=1, integer=True)),
     )
 
 

@@ -37,7 +37,7 @@ from service.core.errors import (
     SearchEngineUnavailable,
     UnsupportedSchema,
 )
-from service.db import locks
+from service.db import history, locks
 from service.db import records as repo
 from service.db.history import OperationRecord
 from service.db.records import Dataset
@@ -58,6 +58,7 @@ RELEASE_2_0 = "237f7c674d74"
 # Argilla stamps updated_at with its own clock: look back this far when catching up on concurrent writes.
 CLOCK_SKEW = timedelta(seconds=30)
 SWEEP_BATCH = 1000
+RESUME_LOOKBACK = 50
 FAST_FILL = {"index.refresh_interval": "-1", "index.number_of_replicas": 0}
 Started = Callable[[str], None]
 ProgressListener = Callable[[dict[str, Any]], None]
@@ -87,6 +88,7 @@ class DatasetOutcome(msgspec.Struct, frozen=True, kw_only=True):
     docs_per_second: float
     gap_seconds: float | None = None
     phase_seconds: dict[str, float] = {}
+    resumed_after: str | None = None
 
 
 class SkippedDataset(msgspec.Struct, frozen=True):
@@ -219,6 +221,7 @@ class Progress:
 
     def dataset(self, dataset: Dataset, total: int) -> None:
         self._started = time.perf_counter()
+        self.state.pop("checkpoint", None)
         self.state.update(current_dataset=str(dataset.id), current_name=dataset.name, records_done=0,
                           records_total=total, docs_per_second=0.0, phase="indexing")
         self._publish()
@@ -234,6 +237,13 @@ class Progress:
         elapsed = max(time.perf_counter() - self._started, 1e-6)
         self.state["docs_per_second"] = round(self.state["records_done"] / elapsed, 1)
         self._publish()
+
+    async def checkpoint(self, dataset: Dataset, index: str, last_id: UUID, pass_start: datetime) -> None:
+        """Every record up to ``last_id`` is in ``index``: stored at once, so a failed run can be resumed."""
+        self.state["checkpoint"] = {"dataset_id": str(dataset.id), "index": index, "last_id": str(last_id),
+                                    "pass_start": pass_start.isoformat()}
+        self._publish()
+        await self.recorder.flush()
 
     def finish_dataset(self, outcome: DatasetOutcome) -> None:
         self.state["datasets_done"] += 1
@@ -258,6 +268,7 @@ class DatasetReindex:
         self.progress = progress
         self.name = index_name(dataset.id)
         self.temp = f"{self.name}.rebuild-{operation_id.replace('-', '')[:12]}"
+        self.operation_id = operation_id
         self.settings = index_settings(search.engine, shards=settings.shards, replicas=settings.replicas,
                                        total_fields_limit=settings.total_fields_limit)
         self.mappings = index_mappings(search.engine, dataset)
@@ -274,10 +285,15 @@ class DatasetReindex:
         state = await self.search.state(self.name)
         await self._drop_leftovers(keep=state.concrete)
         strategy, target = await self._prepare(state)
+        resume = await self._resume_point() if strategy == "in_place" and target == self.name else None
+        after = None
+        if resume is not None:
+            after, pass_start = resume
         log.info("reindexing dataset", dataset_id=str(self.dataset.id), index=self.name, strategy=strategy,
-                 target=target, records=total)
+                 target=target, records=total, resumed_after=None if after is None else str(after))
         try:
-            self.counts["indexed"] = await self._fill(target)
+            self.counts["indexed"] = await self._fill(
+                target, after=after, checkpoints_from=pass_start if target == self.name else None)
         except BaseException:
             await self._abandon(strategy, target)
             raise
@@ -302,8 +318,25 @@ class DatasetReindex:
         return DatasetOutcome(
             dataset_id=str(self.dataset.id), name=self.dataset.name, index=self.name, strategy=strategy, records=total,
             seconds=round(seconds, 3), docs_per_second=round(self.counts["indexed"] / max(seconds, 1e-6), 1),
-            gap_seconds=None if self.gap is None else round(self.gap, 4), phase_seconds=self.laps, **self.counts,
+            gap_seconds=None if self.gap is None else round(self.gap, 4), phase_seconds=self.laps,
+            resumed_after=None if after is None else str(after), **self.counts,
         )
+
+    async def _resume_point(self) -> tuple[UUID, datetime] | None:
+        """Where the newest checkpointing run of this dataset stopped, if it failed or was interrupted.
+
+        Records up to its last id are in the index; its pass start (older than ours) is kept, so the
+        catch-up also covers what changed while it ran and since.
+        """
+        recent, _ = await history.list_operations(self.resources.engine, kind="reindex", limit=RESUME_LOOKBACK)
+        for op in recent:
+            mark = (op.progress or {}).get("checkpoint")
+            if op.id == self.operation_id or not mark or mark.get("dataset_id") != str(self.dataset.id):
+                continue
+            if op.status in ("failed", "interrupted") and mark.get("index") == self.name:
+                return UUID(mark["last_id"]), datetime.fromisoformat(mark["pass_start"])
+            return None
+        return None
 
     def _lap(self, phase: str) -> None:
         now = time.perf_counter()
@@ -333,10 +366,14 @@ class DatasetReindex:
                 log.info("dropping a leftover rebuild index", index=leftover)
                 await self.search.delete_index(leftover)
 
-    async def _fill(self, target: str, *, since: datetime | None = None) -> int:
-        """Bulk-index the dataset's records (or only those changed since ``since``) into ``target``."""
+    async def _fill(self, target: str, *, since: datetime | None = None, after: UUID | None = None,
+                    checkpoints_from: datetime | None = None) -> int:
+        """Bulk-index the dataset's records (those after ``after``, or only those changed since ``since``) into
+        ``target``; with ``checkpoints_from`` (the pass start), record a resumable checkpoint now and then."""
         settings = self.resources.settings.search
-        written = 0
+        every = max(1, settings.checkpoint_records // settings.batch_size)
+        written = batches = 0
+        last: UUID | None = None
 
         def on_written(count: int) -> None:
             nonlocal written
@@ -347,10 +384,16 @@ class DatasetReindex:
                             concurrency=settings.concurrency, on_written=on_written)
         try:
             async for batch in prefetched(repo.stream_records(self.resources.engine, self.dataset.id,
-                                                              batch_size=settings.batch_size, since=since)):
+                                                              batch_size=settings.batch_size, since=since, after=after)):
                 for record in batch:
                     await writer.index(target, str(record.id), record_document(record, self.dataset))
+                batches, last = batches + 1, batch[-1].id
+                if checkpoints_from is not None and batches % every == 0:
+                    await writer.drain()
+                    await self.progress.checkpoint(self.dataset, target, last, checkpoints_from)
             await writer.close()
+            if checkpoints_from is not None and last is not None:
+                await self.progress.checkpoint(self.dataset, target, last, checkpoints_from)
         except BaseException:
             await writer.abort()
             raise

@@ -59,6 +59,12 @@ class BulkWriter:
             chunk, self._chunk, self._size = self._chunk, [], 0
             await self._queue.put(chunk)
 
+    async def drain(self) -> None:
+        """Send what is pending and wait until every request so far is answered (a checkpoint)."""
+        await self.flush()
+        await self._queue.join()
+        self._raise_if_failed()
+
     async def close(self) -> None:
         """Send what is pending, stop the senders, and raise the first failure if any."""
         try:
@@ -84,14 +90,17 @@ class BulkWriter:
     async def _work(self) -> None:
         while True:
             chunk = await self._queue.get()
-            if chunk is None:
-                return
-            if self._error is not None:
-                continue  # keep draining so the producer never blocks on a dead sender
             try:
-                await self._send(chunk)
-            except Exception as exc:
-                self._error = exc
+                if chunk is None:
+                    return
+                if self._error is not None:
+                    continue  # keep draining so the producer never blocks on a dead sender
+                try:
+                    await self._send(chunk)
+                except Exception as exc:
+                    self._error = exc
+            finally:
+                self._queue.task_done()
 
     async def _send(self, chunk: list[Pair]) -> None:
         engine = self.engine
