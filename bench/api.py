@@ -47,8 +47,10 @@ async def load(url: str, method: str, path: str, headers: dict[str, str], client
         elapsed = time.perf_counter() - began
     ordered = sorted(latencies)
     return {
-        "requests": len(latencies), "rps": len(latencies) / elapsed,
-        "p50": statistics.median(ordered) * 1000, "p99": ordered[int(len(ordered) * 0.99) - 1] * 1000,
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(ordered) * 1000,
+        "p99": ordered[int(len(ordered) * 0.99) - 1] * 1000,
         "statuses": dict(sorted(statuses.items())),
     }
 

@@ -71,28 +71,37 @@ def seed(url: str, records: int, with_suggestions: bool) -> None:
         for user, name in ((u1, "alice"), (u2, "bob")):
             conn.exec_driver_sql(
                 "INSERT INTO users VALUES (%s, %s, NULL, %s, 'annotator', %s, 'x', %s, %s)",
-                (user, name, name, f"key-{name}", now, now))
+                (user, name, name, f"key-{name}", now, now),
+            )
         conn.exec_driver_sql("INSERT INTO workspaces VALUES (%s, 'ws', %s, %s)", (ws, now, now))
         conn.exec_driver_sql("INSERT INTO datasets VALUES (%s, 'ds', NULL, 'ready', %s, %s, %s)", (ds, ws, now, now))
         conn.exec_driver_sql(
             "INSERT INTO fields VALUES (%s, 'text', 'Text', true, '{\"type\": \"text\"}', %s, %s, %s)",
-            (str(uuid.uuid4()), ds, now, now))
+            (str(uuid.uuid4()), ds, now, now),
+        )
         conn.exec_driver_sql(
             "INSERT INTO questions VALUES (%s, 'rating', 'Rate', NULL, true, "
-            "'{\"type\": \"rating\", \"options\": [{\"value\": 1}, {\"value\": 2}]}', %s, %s, %s)", (q, ds, now, now))
+            '\'{"type": "rating", "options": [{"value": 1}, {"value": 2}]}\', %s, %s, %s)',
+            (q, ds, now, now),
+        )
         conn.exec_driver_sql(
             "INSERT INTO records (id, fields, external_id, dataset_id, inserted_at, updated_at, metadata) "
             "SELECT gen_random_uuid(), json_build_object('text', 'record ' || n), 'ext-' || n, %s, %s, %s, "
-            "json_build_object('n', n) FROM generate_series(1, %s) AS n", (ds, now, now, records))
+            "json_build_object('n', n) FROM generate_series(1, %s) AS n",
+            (ds, now, now, records),
+        )
         for user, status in ((u1, "submitted"), (u2, "draft")):
             conn.exec_driver_sql(
-                "INSERT INTO responses (id, \"values\", status, record_id, user_id, inserted_at, updated_at) "
-                "SELECT gen_random_uuid(), '{\"rating\": {\"value\": 1}}', %s, id, %s, %s, %s FROM records",
-                (status, user, now, now))
+                'INSERT INTO responses (id, "values", status, record_id, user_id, inserted_at, updated_at) '
+                'SELECT gen_random_uuid(), \'{"rating": {"value": 1}}\', %s, id, %s, %s, %s FROM records',
+                (status, user, now, now),
+            )
         if with_suggestions:
             conn.exec_driver_sql(
                 "INSERT INTO suggestions (id, value, score, agent, type, record_id, question_id, inserted_at, updated_at) "
-                "SELECT gen_random_uuid(), '2', 0.75, 'model-a', 'model', id, %s, %s, %s FROM records", (q, now, now))
+                "SELECT gen_random_uuid(), '2', 0.75, 'model-a', 'model', id, %s, %s, %s FROM records",
+                (q, now, now),
+            )
     engine.dispose()
 
 
@@ -124,8 +133,9 @@ def main() -> None:
             return f"sqlite:///{Path(home) / f'bench-{n}.db'}"
 
         rows.append(("base -> head", "sqlite, empty", median_runs(args.runs, sqlite_db, "head", home)))
-        rows.append(("base -> head", "postgresql, empty",
-                     median_runs(args.runs, lambda n: fresh_db(server, f"empty_{n}"), "head", home)))
+        rows.append(
+            ("base -> head", "postgresql, empty", median_runs(args.runs, lambda n: fresh_db(server, f"empty_{n}"), "head", home))
+        )
 
         for tag, with_suggestions in (("1.11", False), ("1.13", True)):
             template = f"seed_{tag.replace('.', '_')}"

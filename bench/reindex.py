@@ -70,8 +70,15 @@ def fresh_db(server: str, name: str) -> str:
 
 
 async def run(url: str, node_url: str, engine: str, records: int, env: dict[str, str]) -> dict[str, Any]:
-    settings = load_settings({"ARGILLA_DATABASE_URL": url, "ARGILLA_HOME_PATH": tempfile.mkdtemp(),
-                              "ARGILLA_ELASTICSEARCH": node_url, "ARGILLA_SEARCH_ENGINE": engine, **env})
+    settings = load_settings(
+        {
+            "ARGILLA_DATABASE_URL": url,
+            "ARGILLA_HOME_PATH": tempfile.mkdtemp(),
+            "ARGILLA_ELASTICSEARCH": node_url,
+            "ARGILLA_SEARCH_ENGINE": engine,
+            **env,
+        }
+    )
     out: dict[str, Any] = {"records": records}
     async with open_resources(settings) as resources:
         await migrate(resources, "bench", MigrateRequest())
@@ -112,8 +119,9 @@ async def raw_ceiling(resources: Any, dataset: Dataset, warm_up: bool = False) -
 
     search, opts = resources.search, resources.settings.search
     scratch = f"bench-raw-{dataset.id}"
-    settings = index_settings(search.engine, shards=opts.shards, replicas=opts.replicas,
-                              total_fields_limit=opts.total_fields_limit)
+    settings = index_settings(
+        search.engine, shards=opts.shards, replicas=opts.replicas, total_fields_limit=opts.total_fields_limit
+    )
     await search.delete_index(scratch)
     await search.create_index(scratch, {**settings, **FAST_FILL}, index_mappings(search.engine, dataset))
     encode = msgspec.json.Encoder().encode
@@ -124,8 +132,15 @@ async def raw_ceiling(resources: Any, dataset: Dataset, warm_up: bool = False) -
         if warm_up and bodies:
             await search.bulk(bodies.pop())
         for record in batch:
-            pair = (b'{"index":{"_index":"' + scratch.encode() + b'","_id":"' + str(record.id).encode() + b'"}}\n'
-                    + encode(record_document(record, dataset)) + b"\n")
+            pair = (
+                b'{"index":{"_index":"'
+                + scratch.encode()
+                + b'","_id":"'
+                + str(record.id).encode()
+                + b'"}}\n'
+                + encode(record_document(record, dataset))
+                + b"\n"
+            )
             if lines and (len(lines) >= opts.batch_size or size + len(pair) > opts.bulk_max_bytes):
                 bodies.append(b"".join(lines))
                 lines, size = [], 0
@@ -168,8 +183,11 @@ def main() -> None:
     with ExitStack() as stack:
         server = os.environ.get("BENCH_DATABASE_URL")
         if server:
-            server = sa.make_url(server).set(drivername="postgresql+psycopg2", database="postgres").render_as_string(
-                hide_password=False)
+            server = (
+                sa.make_url(server)
+                .set(drivername="postgresql+psycopg2", database="postgres")
+                .render_as_string(hide_password=False)
+            )
         else:
             bindir = find_bindir()
             if bindir is None:

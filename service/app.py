@@ -56,8 +56,7 @@ def create_app(settings: Settings) -> Litestar:
                 await runner.close()
 
     return Litestar(
-        route_handlers=[revisions, start_migrate, reindex_all, reindex_dataset, operations, operation, livez, readyz,
-                        metrics],
+        route_handlers=[revisions, start_migrate, reindex_all, reindex_dataset, operations, operation, livez, readyz, metrics],
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
         guards=[make_guard(settings.tokens, metrics_public=settings.metrics_public)],

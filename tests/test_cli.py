@@ -77,8 +77,12 @@ def test_unreachable_database_never_prints_password(postgres_server: str, tmp_pa
 
 def test_two_processes_migrate_exactly_one_runs(database_url: str, tmp_path: Path) -> None:
     """Two concurrent `migrate` processes: one applies the steps, the other is refused or finds nothing to do."""
-    env = {**os.environ, "ARGILLA_DATABASE_URL": database_url, "ARGILLA_HOME_PATH": str(tmp_path),
-           "ARGILLA_MAINT_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "ARGILLA_DATABASE_URL": database_url,
+        "ARGILLA_HOME_PATH": str(tmp_path),
+        "ARGILLA_MAINT_LOG_LEVEL": "WARNING",
+    }
     command = [sys.executable, "-c", "from service.cli.main import main; main()", "database", "migrate", "--json"]
     procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]

@@ -47,7 +47,9 @@ def test_tokens_inline_and_file(tmp_path: Path) -> None:
     """Tokens come from ARGILLA_MAINT_TOKENS and ARGILLA_MAINT_TOKENS_FILE; only digests are kept; :read scopes."""
     token_file = tmp_path / "tokens"
     token_file.write_text("# rotated 2026-11\nhook:hook-token-0123456789\nviewer:viewer-token-0123456789:read\n")
-    settings = load_settings({"ARGILLA_MAINT_TOKENS": "ops:ops-token-0123456789abc", "ARGILLA_MAINT_TOKENS_FILE": str(token_file)})
+    settings = load_settings(
+        {"ARGILLA_MAINT_TOKENS": "ops:ops-token-0123456789abc", "ARGILLA_MAINT_TOKENS_FILE": str(token_file)}
+    )
     assert [(t.name, t.scope) for t in settings.tokens] == [("ops", "admin"), ("hook", "admin"), ("viewer", "read")]
     assert settings.tokens[2].digest == token_digest("viewer-token-0123456789")
     assert "ops-token" not in repr(settings)

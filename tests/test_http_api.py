@@ -127,8 +127,9 @@ async def test_unknown_revision_is_a_422_listing_accepted_tags(client: Client) -
 async def test_idempotency_key_joins_and_refuses_a_different_body(client: Client) -> None:
     """Same key and body give the same operation (no second run); the same key with another body is a 422."""
     first = await client.post("/migrate", json={"revision": "1.13"}, headers={**ADMIN, "Idempotency-Key": "hook-1"})
-    again = await client.post("/migrate", json={"revision": "1.13"},
-                              headers={**ADMIN, "Idempotency-Key": "hook-1", "Prefer": "wait=60"})
+    again = await client.post(
+        "/migrate", json={"revision": "1.13"}, headers={**ADMIN, "Idempotency-Key": "hook-1", "Prefer": "wait=60"}
+    )
     assert first.status_code == 202 and again.status_code == 200, again.text
     assert again.json()["id"] == first.json()["id"] and again.json()["status"] == "succeeded"
     other = await client.post("/migrate", json={"revision": "2.0"}, headers={**ADMIN, "Idempotency-Key": "hook-1"})
@@ -141,10 +142,18 @@ async def test_migrate_while_another_runs_is_a_409_naming_it(client: Client, set
     """While another process holds the migration lock with a running operation, POST /migrate answers 409 naming it."""
     assert (await client.get("/operations", headers=ADMIN)).status_code == 200  # creates the history tables
     async with open_resources(settings) as other:
-        running, _ = await history.create(other.engine, kind="migrate", actor="other", resource=MIGRATION_RESOURCE,
-                                          parameters={}, holder="elsewhere", status="running")
-        async with locks.hold(other.engine, MIGRATION_LOCK, holder="elsewhere", operation_id=running.record.id,
-                              timeout=0, ttl=60):
+        running, _ = await history.create(
+            other.engine,
+            kind="migrate",
+            actor="other",
+            resource=MIGRATION_RESOURCE,
+            parameters={},
+            holder="elsewhere",
+            status="running",
+        )
+        async with locks.hold(
+            other.engine, MIGRATION_LOCK, holder="elsewhere", operation_id=running.record.id, timeout=0, ttl=60
+        ):
             response = await client.post("/migrate", headers=ADMIN)
     assert response.status_code == 409 and problem_type(response) == "operation-conflict"
     op_id = running.record.id

@@ -92,8 +92,9 @@ def test_app_refuses_to_start_without_tokens(sqlite_url: str, tmp_path: Path) ->
     with pytest.raises(ConfigurationError) as refused:
         create_app(settings)
     assert "ARGILLA_MAINT_TOKENS" in refused.value.detail and "--dev" in refused.value.detail
-    result = CliRunner().invoke(cli, ["serve"], env={"ARGILLA_DATABASE_URL": sqlite_url,
-                                                     "ARGILLA_HOME_PATH": str(tmp_path), "ARGILLA_MAINT_TOKENS": ""})
+    result = CliRunner().invoke(
+        cli, ["serve"], env={"ARGILLA_DATABASE_URL": sqlite_url, "ARGILLA_HOME_PATH": str(tmp_path), "ARGILLA_MAINT_TOKENS": ""}
+    )
     assert result.exit_code == 1 and "Error: no API token configured" in result.output
 
 

@@ -22,6 +22,7 @@ CLIENTS = 20
 
 async def _hammer(url: str) -> list[httpx.Response]:
     async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+
         async def one(n: int) -> httpx.Response:
             # Half behave like a retried hook (same key, same body); half are independent callers.
             headers = {**ADMIN, "Idempotency-Key": "helm-hook-1"} if n % 2 else dict(ADMIN)
@@ -76,10 +77,19 @@ def test_sigterm_interrupts_running_operations_after_grace(sqlite_url: str, tmp_
 def test_dev_mode_prints_a_working_token_once(sqlite_url: str, tmp_path: Path) -> None:
     """``serve --dev`` makes a random admin token, prints it on stdout (not in the log) and accepts it."""
     port = free_port()
-    env = {**os.environ, "ARGILLA_DATABASE_URL": sqlite_url, "ARGILLA_HOME_PATH": str(tmp_path),
-           "ARGILLA_MAINT_TOKENS": "", "ARGILLA_MAINT_PORT": str(port)}
-    process = subprocess.Popen([str(Path(sys.executable).parent / "argilla-maint"), "serve", "--dev"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "ARGILLA_DATABASE_URL": sqlite_url,
+        "ARGILLA_HOME_PATH": str(tmp_path),
+        "ARGILLA_MAINT_TOKENS": "",
+        "ARGILLA_MAINT_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "argilla-maint"), "serve", "--dev"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert process.stdout is not None
         token = process.stdout.readline().decode().rsplit(" ", 1)[-1].strip()

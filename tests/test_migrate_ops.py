@@ -99,11 +99,17 @@ async def test_downgrade_refused_without_flag_carries_the_plan(resources: Resour
     with sync_engine(resources).begin() as conn:
         now = datetime(2024, 1, 1)
         for n in range(3):
-            conn.execute(sa.text(
-                "INSERT INTO webhooks (id, url, secret, events, enabled, inserted_at, updated_at) "
-                "VALUES (:id, :url, 's', '[]', true, :now, :now)"),
-                {"id": uuid.uuid4().hex if resources.engine.dialect.name == "sqlite" else str(uuid.uuid4()),
-                 "url": f"http://h/{n}", "now": now})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO webhooks (id, url, secret, events, enabled, inserted_at, updated_at) "
+                    "VALUES (:id, :url, 's', '[]', true, :now, :now)"
+                ),
+                {
+                    "id": uuid.uuid4().hex if resources.engine.dialect.name == "sqlite" else str(uuid.uuid4()),
+                    "url": f"http://h/{n}",
+                    "now": now,
+                },
+            )
     with pytest.raises(DowngradeNotAllowed) as refused:
         await migrate(resources, "t", MigrateRequest(revision="2.4"))
     plan = refused.value.extra["plan"]
@@ -174,16 +180,29 @@ def _seed_1_13(path: Path) -> dict[str, int]:
     db.execute("INSERT INTO users VALUES (?, 'A', NULL, 'alice', 'owner', 'key', 'hash', ?, ?)", (ids["user"], now, now))
     db.execute("INSERT INTO workspaces VALUES (?, 'ws', ?, ?)", (ids["ws"], now, now))
     db.execute("INSERT INTO datasets VALUES (?, 'ds', NULL, 'ready', ?, ?, ?)", (ids["ds"], ids["ws"], now, now))
-    db.execute("INSERT INTO fields VALUES (?, 'text', 'Text', 1, '{\"type\": \"text\"}', ?, ?, ?)", (ids["field"], ids["ds"], now, now))
-    db.execute("INSERT INTO questions VALUES (?, 'q', 'Q', NULL, 1, '{\"type\": \"rating\"}', ?, ?, ?)", (ids["question"], ids["ds"], now, now))
+    db.execute(
+        "INSERT INTO fields VALUES (?, 'text', 'Text', 1, '{\"type\": \"text\"}', ?, ?, ?)", (ids["field"], ids["ds"], now, now)
+    )
+    db.execute(
+        "INSERT INTO questions VALUES (?, 'q', 'Q', NULL, 1, '{\"type\": \"rating\"}', ?, ?, ?)",
+        (ids["question"], ids["ds"], now, now),
+    )
     for n in range(50):
         record = uuid.uuid4().hex
-        db.execute("INSERT INTO records VALUES (?, '{\"text\": \"x\"}', ?, ?, ?, ?, NULL)", (record, f"e{n}", ids["ds"], now, now))
-        db.execute("INSERT INTO responses VALUES (?, '{\"q\": {\"value\": 1}}', 'submitted', ?, ?, ?, ?)", (uuid.uuid4().hex, record, ids["user"], now, now))
-        db.execute("INSERT INTO suggestions VALUES (?, '1', 0.5, 'a', 'model', ?, ?, ?, ?)", (uuid.uuid4().hex, record, ids["question"], now, now))
+        db.execute('INSERT INTO records VALUES (?, \'{"text": "x"}\', ?, ?, ?, ?, NULL)', (record, f"e{n}", ids["ds"], now, now))
+        db.execute(
+            "INSERT INTO responses VALUES (?, '{\"q\": {\"value\": 1}}', 'submitted', ?, ?, ?, ?)",
+            (uuid.uuid4().hex, record, ids["user"], now, now),
+        )
+        db.execute(
+            "INSERT INTO suggestions VALUES (?, '1', 0.5, 'a', 'model', ?, ?, ?, ?)",
+            (uuid.uuid4().hex, record, ids["question"], now, now),
+        )
     db.commit()
-    counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in
-              ("users", "workspaces", "datasets", "fields", "questions", "records", "responses", "suggestions")}
+    counts = {
+        t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("users", "workspaces", "datasets", "fields", "questions", "records", "responses", "suggestions")
+    }
     db.close()
     return counts
 
@@ -218,14 +237,22 @@ async def test_busy_lock_names_the_running_operation_or_is_waited_for(resources:
     from service.ops.migrate import HOLDING, MIGRATION_LOCK, ensure_history_schema
 
     await ensure_history_schema(resources)
-    holder, _ = await history.create(resources.engine, kind="migrate", actor="other-pod", resource="database",
-                                     parameters={}, holder="elsewhere", status="running")
+    holder, _ = await history.create(
+        resources.engine,
+        kind="migrate",
+        actor="other-pod",
+        resource="database",
+        parameters={},
+        holder="elsewhere",
+        status="running",
+    )
     await history.update(resources.engine, holder.record.id, progress={"phase": HOLDING})
     released = asyncio.Event()
 
     async def hold_for(seconds: float) -> None:
-        async with locks.hold(resources.engine, MIGRATION_LOCK, holder="elsewhere", operation_id=holder.record.id,
-                              timeout=0, ttl=30):
+        async with locks.hold(
+            resources.engine, MIGRATION_LOCK, holder="elsewhere", operation_id=holder.record.id, timeout=0, ttl=30
+        ):
             released.clear()
             await asyncio.sleep(seconds)
         released.set()

@@ -35,11 +35,21 @@ def test_spec_documents_security_problems_and_the_post_body() -> None:
     """Every operation has an id and documented problems; the bearer scheme and the raw-parsed body are described."""
     doc = json.loads(SPEC.read_text())
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": "ARGILLA_MAINT_TOKENS; read tokens may only GET."}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "ARGILLA_MAINT_TOKENS; read tokens may only GET.",
+    }
     operations = [op for item in doc["paths"].values() for op in item.values()]
     ids = [op["operationId"] for op in operations]
-    assert len(ids) == len(set(ids)) and {"listRevisions", "migrate", "listOperations", "getOperation", "livez",
-                                          "readyz", "metrics"} <= set(ids)
+    assert len(ids) == len(set(ids)) and {
+        "listRevisions",
+        "migrate",
+        "listOperations",
+        "getOperation",
+        "livez",
+        "readyz",
+        "metrics",
+    } <= set(ids)
     for op in operations:
         assert all("content" in response or status in ("200", "202") for status, response in op["responses"].items())
         if op["operationId"] not in ("livez", "readyz"):

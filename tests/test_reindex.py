@@ -73,17 +73,22 @@ class Env:
 
 
 def settings_env(database_url: str, tmp_path: Path, node: SearchNode | None) -> dict[str, str]:
-    env = {"ARGILLA_DATABASE_URL": database_url, "ARGILLA_HOME_PATH": str(tmp_path),
-           "ARGILLA_MAINT_REINDEX_BATCH_SIZE": str(BATCH), "ARGILLA_MAINT_REINDEX_CONCURRENCY": "2",
-           "ARGILLA_MAINT_REINDEX_CHECKPOINT_RECORDS": str(2 * BATCH)}
+    env = {
+        "ARGILLA_DATABASE_URL": database_url,
+        "ARGILLA_HOME_PATH": str(tmp_path),
+        "ARGILLA_MAINT_REINDEX_BATCH_SIZE": str(BATCH),
+        "ARGILLA_MAINT_REINDEX_CONCURRENCY": "2",
+        "ARGILLA_MAINT_REINDEX_CHECKPOINT_RECORDS": str(2 * BATCH),
+    }
     if node is not None:
         env |= {"ARGILLA_ELASTICSEARCH": node.url, "ARGILLA_SEARCH_ENGINE": node.engine}
     return env
 
 
 @contextlib.asynccontextmanager
-async def environment(database_url: str, tmp_path: Path, node: SearchNode, *, revision: str = "head",
-                      records: int = RECORDS) -> AsyncIterator[Env]:
+async def environment(
+    database_url: str, tmp_path: Path, node: SearchNode, *, revision: str = "head", records: int = RECORDS
+) -> AsyncIterator[Env]:
     async with open_resources(load_settings(settings_env(database_url, tmp_path, node))) as resources:
         await migrate(resources, "test", MigrateRequest(revision=revision))
         env = Env(resources, node, database_url)
@@ -161,8 +166,13 @@ def sql_count(env: Env) -> int:
     engine = sync_engine(env.url)
     try:
         with engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(argilla_seed.records)
-                                    .where(argilla_seed.records.c.dataset_id == env.seeded.dataset_id)).scalar_one())
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(argilla_seed.records)
+                    .where(argilla_seed.records.c.dataset_id == env.seeded.dataset_id)
+                ).scalar_one()
+            )
     finally:
         engine.dispose()
 
@@ -191,7 +201,8 @@ async def test_reindex_writes_argilla_documents_and_skips_drafts(pg: Env) -> Non
     submitted = {"nested": {"path": "responses", "query": {"terms": {"responses.status": ["submitted"]}}}}
     assert await total_hits(pg, submitted) == len(range(0, RECORDS, 3))
     assert await total_hits(pg, {"term": {"metadata.genre": argilla_seed.WORDS[1]}}) == sum(
-        1 for i in range(RECORDS) if i % 5 and i % 3 == 1)
+        1 for i in range(RECORDS) if i % 5 and i % 3 == 1
+    )
 
 
 @pytest.mark.asyncio
@@ -214,15 +225,19 @@ async def test_in_place_rebuild_removes_stale_keeps_concurrent_change_and_never_
         now = datetime.now(UTC).replace(tzinfo=None)
         engine = sync_engine(pg.url)
         with engine.begin() as conn:
-            conn.execute(argilla_seed.records.update().where(argilla_seed.records.c.id.in_(changed))
-                         .values(fields={"text": "edited while reindexing"}, updated_at=now))
+            conn.execute(
+                argilla_seed.records.update()
+                .where(argilla_seed.records.c.id.in_(changed))
+                .values(fields={"text": "edited while reindexing"}, updated_at=now)
+            )
         engine.dispose()
         await argilla_write(pg, [expected(pg, rid) for rid in changed])
 
     async with polling(pg) as polls:
         editor = asyncio.create_task(concurrent_argilla_edit())
-        result = await reindex(pg.resources, "test", ReindexRequest(dataset_id=str(pg.seeded.dataset_id)),
-                               on_progress=on_progress)
+        result = await reindex(
+            pg.resources, "test", ReindexRequest(dataset_id=str(pg.seeded.dataset_id)), on_progress=on_progress
+        )
         await editor
     [outcome] = result.datasets
     assert outcome.strategy == "in_place" and outcome.stale_deleted == 1 and outcome.caught_up >= 1
@@ -238,9 +253,15 @@ async def test_in_place_rebuild_removes_stale_keeps_concurrent_change_and_never_
 async def test_incompatible_index_is_replaced_and_ends_concrete(pg: Env) -> None:
     """A 1.x-style index is swapped for the 2.x mapping via alias then _clone; rg.<id> is concrete, no empty answer."""
     assert pg.seeded is not None
-    old_mapping = {"dynamic": "strict", "properties": {
-        "id": {"type": "keyword"}, "fields": {"properties": {"text": {"type": "text"}}},
-        "responses": {"dynamic": "true", "type": "object"}, "all_responses_statuses": {"type": "keyword"}}}
+    old_mapping = {
+        "dynamic": "strict",
+        "properties": {
+            "id": {"type": "keyword"},
+            "fields": {"properties": {"text": {"type": "text"}}},
+            "responses": {"dynamic": "true", "type": "object"},
+            "all_responses_statuses": {"type": "keyword"},
+        },
+    }
     await pg.resources.search.create_index(pg.index, {"number_of_shards": 1, "number_of_replicas": 0}, old_mapping)
     await argilla_write(pg, [{"id": str(rid), "fields": {"text": "old"}} for rid in pg.seeded.record_ids[:50]])
     async with polling(pg) as polls:
@@ -304,8 +325,11 @@ async def test_rerun_after_a_crash_resumes_from_its_checkpoint(pg: Env) -> None:
     await pg.resources.search.health(pg.index, wait_for="yellow")
     stale = str(uuid.uuid4())
     await pg.resources.search.bulk(
-        msgspec.json.encode({"index": {"_index": pg.index, "_id": stale}}) + b"\n"
-        + msgspec.json.encode({"id": stale, "fields": {}, "status": "pending"}) + b"\n")
+        msgspec.json.encode({"index": {"_index": pg.index, "_id": stale}})
+        + b"\n"
+        + msgspec.json.encode({"id": stale, "fields": {}, "status": "pending"})
+        + b"\n"
+    )
     again = await reindex(pg.resources, "test", request)
     outcome = again.datasets[0]
     assert again.operation.status == "succeeded" and outcome.resumed_after is not None
@@ -373,7 +397,9 @@ async def test_reindex_datasets_on_start_runs_as_an_operation(pg: Env, tmp_path:
     from service.app import create_app
 
     env = settings_env(pg.url, tmp_path, pg.node) | {
-        "REINDEX_DATASETS": "1", "ARGILLA_MAINT_TOKENS": "ops:startup-test-token-0123456789"}
+        "REINDEX_DATASETS": "1",
+        "ARGILLA_MAINT_TOKENS": "ops:startup-test-token-0123456789",
+    }
     headers = {"Authorization": "Bearer startup-test-token-0123456789"}
     async with AsyncTestClient(create_app(load_settings(env))) as client:
         deadline = time.monotonic() + 120
@@ -406,6 +432,7 @@ async def test_cli_reindex_accepts_argilla_1x_flag_and_reports_errors(pg: Env, t
     assert done.exit_code == 0, done.stderr
     result = msgspec.json.decode(done.stdout)
     assert result["operation"]["status"] == "succeeded" and result["datasets"][0]["records"] == RECORDS
-    missing = await asyncio.to_thread(runner.invoke, cli, ["search-engine", "reindex", "--dataset-id", str(uuid.uuid4())],
-                                      env=env)
+    missing = await asyncio.to_thread(
+        runner.invoke, cli, ["search-engine", "reindex", "--dataset-id", str(uuid.uuid4())], env=env
+    )
     assert missing.exit_code == 1 and missing.stderr.strip().startswith("Error:") and "not found" in missing.stderr

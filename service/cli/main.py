@@ -84,12 +84,21 @@ def revisions_command(as_json: bool) -> None:
 
 
 @database.command("migrate")
-@click.option("--revision", "-r", default="head", show_default=True,
-              help="head, base, a release tag (e.g. 2.0) or a revision id / unique prefix.")
+@click.option(
+    "--revision",
+    "-r",
+    default="head",
+    show_default=True,
+    help="head, base, a release tag (e.g. 2.0) or a revision id / unique prefix.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan and the SQL; change nothing.")
 @click.option("--allow-downgrade", is_flag=True, help="Allow going back to an older revision (may drop data).")
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None,
-              help="Seconds to wait for a running migration (default: ARGILLA_MAINT_LOCK_TIMEOUT, 0 = fail fast).")
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds to wait for a running migration (default: ARGILLA_MAINT_LOCK_TIMEOUT, 0 = fail fast).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def migrate_command(revision: str, dry_run: bool, allow_downgrade: bool, lock_timeout: float | None, as_json: bool) -> None:
     """Upgrade (or, with --allow-downgrade, downgrade) the database to a revision or release tag."""
@@ -177,8 +186,15 @@ def serve_command(host: str | None, port: int | None, dev: bool) -> None:
         sys.exit(1)
     # uvicorn re-raises SIGTERM after its graceful shutdown; by then stopping is the expected, clean outcome.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
-    uvicorn.run(app, host=host or settings.host, port=settings.port if port is None else port,
-                log_config=None, access_log=False, server_header=False, lifespan="on")
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=settings.port if port is None else port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        lifespan="on",
+    )
 
 
 @cli.command("openapi")
@@ -196,10 +212,19 @@ def search_engine() -> None:
 
 
 @search_engine.command("reindex")
-@click.option("--dataset-id", "--feedback-dataset-id", "dataset_id", default=None,
-              help="Reindex only this dataset (default: every published dataset).")
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None,
-              help="Seconds to wait for a running migration or reindex of the same dataset.")
+@click.option(
+    "--dataset-id",
+    "--feedback-dataset-id",
+    "dataset_id",
+    default=None,
+    help="Reindex only this dataset (default: every published dataset).",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds to wait for a running migration or reindex of the same dataset.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json: bool) -> None:
     """Rebuild the search index of published datasets from SQL, keeping searches answered meanwhile."""
@@ -208,8 +233,15 @@ def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json:
 
     from service.ops.reindex import ReindexRequest, reindex
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                   TimeElapsedColumn(), console=Console(stderr=True), disable=as_json)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=as_json,
+    )
     tasks: dict[str, Any] = {}
 
     def on_progress(state: dict[str, Any]) -> None:
@@ -218,13 +250,18 @@ def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json:
             return
         if current not in tasks:
             tasks[current] = bar.add_task(str(state.get("current_name") or current), total=None, rate="")
-        bar.update(tasks[current], completed=state["records_done"], total=state["records_total"] or None,
-                   rate=f"{state['docs_per_second']:.0f} docs/s {state.get('phase', '')}")
+        bar.update(
+            tasks[current],
+            completed=state["records_done"],
+            total=state["records_total"] or None,
+            rate=f"{state['docs_per_second']:.0f} docs/s {state.get('phase', '')}",
+        )
 
     async def work(resources: Resources) -> Any:
         with bar:
-            return await reindex(resources, cli_actor(), ReindexRequest(dataset_id=dataset_id), lock_timeout=lock_timeout,
-                                 on_progress=on_progress)
+            return await reindex(
+                resources, cli_actor(), ReindexRequest(dataset_id=dataset_id), lock_timeout=lock_timeout, on_progress=on_progress
+            )
 
     result = run_with_resources(work)
     if as_json:
@@ -234,9 +271,11 @@ def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json:
         click.echo(f"skipped {skipped.dataset_id} ({skipped.name}): {skipped.status}; {skipped.reason}")
     for outcome in result.datasets:
         gap = f", gap {outcome.gap_seconds * 1000:.0f} ms" if outcome.gap_seconds is not None else ""
-        click.echo(f"{outcome.index} ({outcome.name}): {outcome.strategy}, {outcome.records} records, "
-                   f"{outcome.docs_per_second:.0f} docs/s, {outcome.caught_up} caught up, "
-                   f"{outcome.stale_deleted} stale deleted{gap}")
+        click.echo(
+            f"{outcome.index} ({outcome.name}): {outcome.strategy}, {outcome.records} records, "
+            f"{outcome.docs_per_second:.0f} docs/s, {outcome.caught_up} caught up, "
+            f"{outcome.stale_deleted} stale deleted{gap}"
+        )
     op = result.operation
     click.echo(f"Operation {op.id} {op.status} in {op.duration_seconds or 0:.2f}s")
 

@@ -52,12 +52,26 @@ def operation_line(op: OperationRecord) -> str:
 
 
 def operation_text(op: OperationRecord) -> str:
-    lines = [f"{key}: {value}" for key, value in (
-        ("id", op.id), ("kind", op.kind), ("status", op.status), ("actor", op.actor), ("resource", op.resource),
-        ("parameters", op.parameters), ("from_revision", op.from_revision), ("to_revision", op.to_revision),
-        ("created_at", op.created_at), ("started_at", op.started_at), ("finished_at", op.finished_at),
-        ("duration_seconds", op.duration_seconds), ("progress", op.progress), ("result", op.result),
-    ) if value is not None]
+    lines = [
+        f"{key}: {value}"
+        for key, value in (
+            ("id", op.id),
+            ("kind", op.kind),
+            ("status", op.status),
+            ("actor", op.actor),
+            ("resource", op.resource),
+            ("parameters", op.parameters),
+            ("from_revision", op.from_revision),
+            ("to_revision", op.to_revision),
+            ("created_at", op.created_at),
+            ("started_at", op.started_at),
+            ("finished_at", op.finished_at),
+            ("duration_seconds", op.duration_seconds),
+            ("progress", op.progress),
+            ("result", op.result),
+        )
+        if value is not None
+    ]
     if op.error:
         lines.append(f"error: {op.error.get('title')}: {op.error.get('detail')}")
     for step in op.steps or []:

@@ -139,8 +139,11 @@ def load_tokens(env: Mapping[str, str]) -> tuple[TokenEntry, ...]:
             lines = Path(path).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise ConfigurationError(f"ARGILLA_MAINT_TOKENS_FILE: cannot read {path!r} ({exc.strerror})") from exc
-        entries += [(f"ARGILLA_MAINT_TOKENS_FILE line {n}", line) for n, line in enumerate(lines, 1)
-                    if line.strip() and not line.lstrip().startswith("#")]
+        entries += [
+            (f"ARGILLA_MAINT_TOKENS_FILE line {n}", line)
+            for n, line in enumerate(lines, 1)
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
     tokens = [_parse_token(source, raw.strip()) for source, raw in entries]
     names = [t.name for t in tokens]
     duplicated = sorted({n for n in names if names.count(n) > 1})
@@ -160,9 +163,7 @@ def _parse_token(source: str, raw: str) -> TokenEntry:
     elif rest.endswith(":admin"):
         rest = rest[: -len(":admin")]
     if len(rest) < MIN_TOKEN_LENGTH:
-        raise ConfigurationError(
-            f"{source}: token {name.strip()!r} is {len(rest)} characters long; {accepted}"
-        )
+        raise ConfigurationError(f"{source}: token {name.strip()!r} is {len(rest)} characters long; {accepted}")
     return TokenEntry(name=name.strip(), digest=token_digest(rest), scope=scope)
 
 

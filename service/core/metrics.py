@@ -88,16 +88,21 @@ class Metrics:
     CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
     def __init__(self) -> None:
-        self.operations = Counter("argilla_maint_operations_total", "Finished operations by kind and outcome.",
-                                  ("kind", "outcome"))
-        self.operation_seconds = Histogram("argilla_maint_operation_duration_seconds", "Operation durations.",
-                                           DURATION_BUCKETS, ("kind",))
-        self.requests = Counter("argilla_maint_http_requests_total", "HTTP requests by method, route and status.",
-                                ("method", "route", "status"))
-        self.request_seconds = Histogram("argilla_maint_http_request_duration_seconds", "HTTP request latency.",
-                                         LATENCY_BUCKETS, ("method", "route"))
-        self.lock_wait = Histogram("argilla_maint_lock_wait_seconds", "Time spent waiting for the migration lock.",
-                                   DURATION_BUCKETS)
+        self.operations = Counter(
+            "argilla_maint_operations_total", "Finished operations by kind and outcome.", ("kind", "outcome")
+        )
+        self.operation_seconds = Histogram(
+            "argilla_maint_operation_duration_seconds", "Operation durations.", DURATION_BUCKETS, ("kind",)
+        )
+        self.requests = Counter(
+            "argilla_maint_http_requests_total", "HTTP requests by method, route and status.", ("method", "route", "status")
+        )
+        self.request_seconds = Histogram(
+            "argilla_maint_http_request_duration_seconds", "HTTP request latency.", LATENCY_BUCKETS, ("method", "route")
+        )
+        self.lock_wait = Histogram(
+            "argilla_maint_lock_wait_seconds", "Time spent waiting for the migration lock.", DURATION_BUCKETS
+        )
 
     def operation_finished(self, kind: str, status: str, duration: float) -> None:
         self.operations.inc(kind, status)

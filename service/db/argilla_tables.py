@@ -7,7 +7,8 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 datasets = sa.Table(
-    "datasets", metadata,
+    "datasets",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("name", sa.String),
     sa.Column("status", sa.String),
@@ -15,7 +16,8 @@ datasets = sa.Table(
 )
 
 fields = sa.Table(
-    "fields", metadata,
+    "fields",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("name", sa.String),
     sa.Column("settings", sa.JSON),
@@ -24,7 +26,8 @@ fields = sa.Table(
 )
 
 questions = sa.Table(
-    "questions", metadata,
+    "questions",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("name", sa.String),
     sa.Column("settings", sa.JSON),
@@ -33,7 +36,8 @@ questions = sa.Table(
 )
 
 metadata_properties = sa.Table(
-    "metadata_properties", metadata,
+    "metadata_properties",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("name", sa.String),
     sa.Column("settings", sa.JSON),
@@ -42,7 +46,8 @@ metadata_properties = sa.Table(
 )
 
 vectors_settings = sa.Table(
-    "vectors_settings", metadata,
+    "vectors_settings",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("name", sa.String),
     sa.Column("dimensions", sa.Integer),
@@ -51,7 +56,8 @@ vectors_settings = sa.Table(
 )
 
 records = sa.Table(
-    "records", metadata,
+    "records",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("fields", sa.JSON),
     sa.Column("metadata", sa.JSON),
@@ -63,7 +69,8 @@ records = sa.Table(
 )
 
 responses = sa.Table(
-    "responses", metadata,
+    "responses",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("values", sa.JSON),
     sa.Column("status", sa.String),
@@ -74,7 +81,8 @@ responses = sa.Table(
 )
 
 suggestions = sa.Table(
-    "suggestions", metadata,
+    "suggestions",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("value", sa.JSON),
     sa.Column("score", sa.JSON),
@@ -87,7 +95,8 @@ suggestions = sa.Table(
 )
 
 vectors = sa.Table(
-    "vectors", metadata,
+    "vectors",
+    metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("value", sa.JSON),
     sa.Column("record_id", sa.Uuid),

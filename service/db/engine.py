@@ -65,6 +65,7 @@ def _on_sqlite_connect(engine: AsyncEngine, *, foreign_keys: bool, transactional
         cursor.close()
 
     if transactional:
+
         @event.listens_for(engine.sync_engine, "begin")
         def _begin(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -94,6 +95,14 @@ def _is_connection_error(exc: DBAPIError) -> bool:
     if exc.connection_invalidated:
         return True
     text = str(exc.orig).lower()
-    markers = ("connect", "unable to open database", "could not translate host", "password authentication",
-               "does not exist", "refused", "timeout", "closed")
+    markers = (
+        "connect",
+        "unable to open database",
+        "could not translate host",
+        "password authentication",
+        "does not exist",
+        "refused",
+        "timeout",
+        "closed",
+    )
     return any(marker in text for marker in markers)

@@ -84,9 +84,18 @@ async def create(
     """Insert and commit a new operation; with a known idempotency key, return that one (``created=False``)."""
     now = utcnow()
     values: dict[str, Any] = {
-        "id": str(uuid.uuid4()), "kind": kind, "status": status, "actor": actor, "resource": resource,
-        "parameters": parameters, "created_at": now, "heartbeat_at": now, "holder": holder,
-        "idempotency_key": idempotency_key, "request_fingerprint": fingerprint, "from_revision": from_revision,
+        "id": str(uuid.uuid4()),
+        "kind": kind,
+        "status": status,
+        "actor": actor,
+        "resource": resource,
+        "parameters": parameters,
+        "created_at": now,
+        "heartbeat_at": now,
+        "holder": holder,
+        "idempotency_key": idempotency_key,
+        "request_fingerprint": fingerprint,
+        "from_revision": from_revision,
         "started_at": now if status == "running" else None,
     }
     try:
@@ -155,8 +164,14 @@ async def active_on(engine: AsyncEngine, resources: tuple[str, ...]) -> list[Ope
     return [_stored(row).record for row in rows]
 
 
-async def interrupt(engine: AsyncEngine, *, stale_before: datetime | None = None, holder: str | None = None,
-                    reason: str, exclude: tuple[str, ...] = ()) -> list[str]:
+async def interrupt(
+    engine: AsyncEngine,
+    *,
+    stale_before: datetime | None = None,
+    holder: str | None = None,
+    reason: str,
+    exclude: tuple[str, ...] = (),
+) -> list[str]:
     """Mark active operations interrupted: those whose heartbeat stopped before ``stale_before``,
     or those held by ``holder``, except the ids in ``exclude``. Returns their ids."""
     cond: list[sa.ColumnElement[bool]] = [operations.c.status.in_(ACTIVE)]
@@ -171,8 +186,11 @@ async def interrupt(engine: AsyncEngine, *, stale_before: datetime | None = None
         ids = [r[0] for r in (await conn.execute(sa.select(operations.c.id).where(*cond))).all()]
         if ids:
             await conn.execute(
-                operations.update().where(operations.c.id.in_(ids), operations.c.status.in_(ACTIVE)).values(
-                    status="interrupted", finished_at=now,
+                operations.update()
+                .where(operations.c.id.in_(ids), operations.c.status.in_(ACTIVE))
+                .values(
+                    status="interrupted",
+                    finished_at=now,
                     error={"type": "interrupted", "title": "Operation interrupted", "detail": reason},
                 )
             )

@@ -41,8 +41,15 @@ def advisory_key(name: str) -> int:
 
 @contextlib.asynccontextmanager
 async def hold(
-    engine: AsyncEngine, name: str, *, holder: str, operation_id: str | None, timeout: float, ttl: float,
-    shared: bool = False, paused: Callable[[], bool] = lambda: False,
+    engine: AsyncEngine,
+    name: str,
+    *,
+    holder: str,
+    operation_id: str | None,
+    timeout: float,
+    ttl: float,
+    shared: bool = False,
+    paused: Callable[[], bool] = lambda: False,
 ) -> AsyncIterator[float]:
     """Hold lock ``name`` for the block; yields the seconds spent waiting. Raises ``LockUnavailable``.
 
@@ -52,8 +59,9 @@ async def hold(
         async with _advisory(engine, name, timeout=timeout, shared=shared) as waited:
             yield waited
     else:
-        async with _row_lock(engine, name, holder=holder, operation_id=operation_id, timeout=timeout,
-                             ttl=ttl, shared=shared, paused=paused) as waited:
+        async with _row_lock(
+            engine, name, holder=holder, operation_id=operation_id, timeout=timeout, ttl=ttl, shared=shared, paused=paused
+        ) as waited:
             yield waited
 
 
@@ -88,7 +96,14 @@ async def _try_advisory(conn: AsyncConnection, function: str, key: int) -> bool:
 
 @contextlib.asynccontextmanager
 async def _row_lock(
-    engine: AsyncEngine, name: str, *, holder: str, operation_id: str | None, timeout: float, ttl: float, shared: bool,
+    engine: AsyncEngine,
+    name: str,
+    *,
+    holder: str,
+    operation_id: str | None,
+    timeout: float,
+    ttl: float,
+    shared: bool,
     paused: Callable[[], bool],
 ) -> AsyncIterator[float]:
     row_name = f"{name}#{operation_id or holder}" if shared else name
@@ -111,8 +126,11 @@ async def _try_row(
     family = sa.or_(locks.c.name == name, locks.c.name.like(f"{name}#%"))
     blocking = (locks.c.name == name) if shared else family
     candidate = sa.select(
-        sa.literal(row_name), sa.literal(holder), sa.literal(operation_id, sa.String),
-        sa.literal(now, sa.DateTime), sa.literal(now + timedelta(seconds=ttl), sa.DateTime),
+        sa.literal(row_name),
+        sa.literal(holder),
+        sa.literal(operation_id, sa.String),
+        sa.literal(now, sa.DateTime),
+        sa.literal(now + timedelta(seconds=ttl), sa.DateTime),
     ).where(~sa.exists().where(blocking, locks.c.expires_at > now))
     async with engine.begin() as conn:
         await conn.execute(locks.delete().where(family, locks.c.expires_at <= now))
@@ -131,7 +149,8 @@ async def _renew(engine: AsyncEngine, row_name: str, holder: str, ttl: float, pa
         with contextlib.suppress(SQLAlchemyError):
             async with engine.begin() as conn:
                 await conn.execute(
-                    locks.update().where(locks.c.name == row_name, locks.c.holder == holder)
+                    locks.update()
+                    .where(locks.c.name == row_name, locks.c.holder == holder)
                     .values(expires_at=utcnow() + timedelta(seconds=ttl))
                 )
 

@@ -114,19 +114,33 @@ async def _with_settings(conn: AsyncConnection, rows: Sequence[sa.Row[Any]]) -> 
     per: dict[str, dict[UUID, list[Setting]]] = {}
     for name, table in (("fields", t.fields), ("questions", t.questions), ("metadata", t.metadata_properties)):
         per[name] = defaultdict(list)
-        query = (sa.select(table.c.dataset_id, table.c.name, table.c.settings)
-                 .where(table.c.dataset_id.in_(ids)).order_by(table.c.inserted_at, table.c.id))
+        query = (
+            sa.select(table.c.dataset_id, table.c.name, table.c.settings)
+            .where(table.c.dataset_id.in_(ids))
+            .order_by(table.c.inserted_at, table.c.id)
+        )
         for item in await conn.execute(query):
             per[name][item.dataset_id].append(Setting(item.name, str((item.settings or {}).get("type", ""))))
     vectors: dict[UUID, list[VectorSettings]] = defaultdict(list)
     v = t.vectors_settings
-    query = (sa.select(v.c.dataset_id, v.c.id, v.c.name, v.c.dimensions)
-             .where(v.c.dataset_id.in_(ids)).order_by(v.c.inserted_at, v.c.id))
+    query = (
+        sa.select(v.c.dataset_id, v.c.id, v.c.name, v.c.dimensions)
+        .where(v.c.dataset_id.in_(ids))
+        .order_by(v.c.inserted_at, v.c.id)
+    )
     for vector in await conn.execute(query):
         vectors[vector.dataset_id].append(VectorSettings(vector.id, vector.name, int(vector.dimensions)))
     return [
-        Dataset(row.id, row.name, str(row.status), row.inserted_at, tuple(per["fields"][row.id]),
-                tuple(per["questions"][row.id]), tuple(per["metadata"][row.id]), tuple(vectors[row.id]))
+        Dataset(
+            row.id,
+            row.name,
+            str(row.status),
+            row.inserted_at,
+            tuple(per["fields"][row.id]),
+            tuple(per["questions"][row.id]),
+            tuple(per["metadata"][row.id]),
+            tuple(vectors[row.id]),
+        )
         for row in rows
     ]
 
@@ -148,7 +162,12 @@ def changed_since(since: datetime) -> sa.ColumnElement[bool]:
 
 
 async def stream_records(
-    engine: AsyncEngine, dataset_id: UUID, *, batch_size: int, after: UUID | None = None, since: datetime | None = None,
+    engine: AsyncEngine,
+    dataset_id: UUID,
+    *,
+    batch_size: int,
+    after: UUID | None = None,
+    since: datetime | None = None,
 ) -> AsyncIterator[list[Record]]:
     """Records of a dataset in id order, ``batch_size`` at a time, each with its relations loaded.
 
@@ -178,9 +197,9 @@ async def load_records(engine: AsyncEngine, dataset_id: UUID, ids: Iterable[UUID
         return []
     r = t.records
     async with engine.connect() as conn:
-        rows = (await conn.execute(
-            _record_query().where(r.c.dataset_id == dataset_id, r.c.id.in_(wanted)).order_by(r.c.id)
-        )).all()
+        rows = (
+            await conn.execute(_record_query().where(r.c.dataset_id == dataset_id, r.c.id.in_(wanted)).order_by(r.c.id))
+        ).all()
         return await _load_relations(conn, rows)
 
 
@@ -225,33 +244,38 @@ _decode = msgspec.json.Decoder().decode
 
 def _record_query() -> sa.Select[Any]:
     r = t.records
-    return sa.select(r.c.id, r.c.external_id, _text(r.c.fields), _text(r.c.metadata),
-                     sa.cast(r.c.status, sa.String), r.c.inserted_at, r.c.updated_at)
+    return sa.select(
+        r.c.id,
+        r.c.external_id,
+        _text(r.c.fields),
+        _text(r.c.metadata),
+        sa.cast(r.c.status, sa.String),
+        r.c.inserted_at,
+        r.c.updated_at,
+    )
 
 
 async def _load_relations(conn: AsyncConnection, rows: Sequence[Any]) -> list[Record]:
-    records = {
-        row[0]: Record(row[0], row[1], _json(row[2]) or {}, _json(row[3]), str(row[4]), row[5], row[6])
-        for row in rows
-    }
+    records = {row[0]: Record(row[0], row[1], _json(row[2]) or {}, _json(row[3]), str(row[4]), row[5], row[6]) for row in rows}
     if not records:
         return []
     ids = list(records)
     rs, s, q, v = t.responses, t.suggestions, t.questions, t.vectors
     for row in await conn.execute(
         sa.select(rs.c.record_id, rs.c.id, sa.cast(rs.c.status, sa.String), rs.c.user_id, _text(rs.c["values"]))
-        .where(rs.c.record_id.in_(ids)).order_by(rs.c.inserted_at, rs.c.id)
+        .where(rs.c.record_id.in_(ids))
+        .order_by(rs.c.inserted_at, rs.c.id)
     ):
         records[row[0]].responses.append(Response(row[1], str(row[2]), row[3], _json(row[4])))
     for row in await conn.execute(
         sa.select(s.c.record_id, q.c.name, sa.cast(s.c.type, sa.String), s.c.agent, _text(s.c.score), _text(s.c.value))
-        .join(q, q.c.id == s.c.question_id).where(s.c.record_id.in_(ids))
+        .join(q, q.c.id == s.c.question_id)
+        .where(s.c.record_id.in_(ids))
         .order_by(s.c.inserted_at, s.c.id)
     ):
         records[row[0]].suggestions.append(Suggestion(row[1], row[2], row[3], _json(row[4]), _json(row[5])))
     for row in await conn.execute(
-        sa.select(v.c.record_id, v.c.vector_settings_id, _text(v.c.value))
-        .where(v.c.record_id.in_(ids)).order_by(v.c.id)
+        sa.select(v.c.record_id, v.c.vector_settings_id, _text(v.c.value)).where(v.c.record_id.in_(ids)).order_by(v.c.id)
     ):
         records[row[0]].vectors.append(Vector(row[1], _json(row[2])))
     return list(records.values())

@@ -130,8 +130,10 @@ class Chain:
         )
 
     def _accepted(self) -> str:
-        return (f"head, base, a release tag ({', '.join(RELEASE_TAGS)}), "
-                f"or a revision id or unique prefix of at least {MIN_PREFIX} characters")
+        return (
+            f"head, base, a release tag ({', '.join(RELEASE_TAGS)}), "
+            f"or a revision id or unique prefix of at least {MIN_PREFIX} characters"
+        )
 
     def lineage(self, revision: str | None) -> list[str]:
         """``revision`` and its ancestors, newest first (empty for base / an empty database)."""
@@ -166,8 +168,9 @@ class Chain:
             declared: dict[str, Any] = getattr(script.module, "DOWNGRADE_DROPS", {}) or {}
             drops = Drops(tuple(declared.get("tables", ())), tuple(declared.get("columns", ())), str(declared.get("rows", "")))
         parent = script.down_revision
-        return Step(revision, parent if isinstance(parent, str) or parent is None else parent[0],
-                    message_of(script), direction, drops)
+        return Step(
+            revision, parent if isinstance(parent, str) or parent is None else parent[0], message_of(script), direction, drops
+        )
 
 
 def message_of(script: Script) -> str:

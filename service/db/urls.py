@@ -20,9 +20,7 @@ def async_url(raw: str) -> URL:
         raise ConfigurationError(f"ARGILLA_DATABASE_URL {mask_url(raw)!r} is not a URL; accepted: {ACCEPTED}") from exc
     backend = url.get_backend_name()
     if backend not in _ASYNC_DRIVERS:
-        raise ConfigurationError(
-            f"ARGILLA_DATABASE_URL uses {backend!r}, which is not supported; accepted: {ACCEPTED}"
-        )
+        raise ConfigurationError(f"ARGILLA_DATABASE_URL uses {backend!r}, which is not supported; accepted: {ACCEPTED}")
     # Argilla's sync-era default carried check_same_thread, which aiosqlite does not need.
     query = {k: v for k, v in url.query.items() if k != "check_same_thread"}
     return url.set(drivername=_ASYNC_DRIVERS[backend], query=query)

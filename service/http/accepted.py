@@ -12,8 +12,9 @@ from service.http.prefer import applied, requested_wait
 from service.ops.runner import Launch, OperationRunner
 
 
-async def operation_response(request: Request[Any, Any, Any], runner: OperationRunner, launch: Launch,
-                             settings: Settings) -> Response[OperationRecord]:
+async def operation_response(
+    request: Request[Any, Any, Any], runner: OperationRunner, launch: Launch, settings: Settings
+) -> Response[OperationRecord]:
     """202 with ``Location: /operations/{id}``; with ``Prefer: wait=N`` (capped), 200 if it finished by then."""
     record, headers = launch.record, {"Location": f"/operations/{launch.record.id}"}
     wait = requested_wait(request.headers.get("prefer"), settings.max_wait)

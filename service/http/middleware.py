@@ -55,8 +55,7 @@ def request_context(app: ASGIApp) -> ASGIApp:
                 metrics = raw["app"].state.get("metrics")
                 if isinstance(metrics, Metrics):
                     metrics.http_request(raw["method"], route, status, seconds)
-                log.info("request", method=raw["method"], route=route, status=status,
-                         duration_ms=round(seconds * 1000, 2))
+                log.info("request", method=raw["method"], route=route, status=status, duration_ms=round(seconds * 1000, 2))
 
     return middleware
 

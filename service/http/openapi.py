@@ -20,24 +20,53 @@ SECURITY_SCHEME = "bearerAuth"
 PUBLIC_OPERATIONS = frozenset({"livez", "readyz"})
 # Problem statuses each operation can answer (beyond its success responses).
 PROBLEMS: dict[str, dict[str, str]] = {
-    "listRevisions": {"401": "Missing or invalid token", "409": "Several heads in the chain",
-                      "500": "Internal error", "503": "Database unreachable"},
-    "migrate": {"400": "Malformed JSON or invalid Idempotency-Key", "401": "Missing or invalid token",
-                "403": "Read-only token", "409": "Another operation is running (names it and its URL)",
-                "413": "Body too large", "415": "Body is not application/json",
-                "422": "Unknown field, unknown revision (lists accepted tags), downgrade not allowed (carries the plan) "
-                       "or Idempotency-Key reused with a different body",
-                "500": "Internal error", "503": "Database unreachable"},
-    "listOperations": {"400": "Invalid query parameter", "401": "Missing or invalid token", "500": "Internal error",
-                       "503": "Database unreachable"},
-    "getOperation": {"401": "Missing or invalid token", "404": "No such operation", "500": "Internal error",
-                     "503": "Database unreachable"},
-    "reindexAll": {"401": "Missing or invalid token", "403": "Read-only token",
-                   "409": "Another operation holds the datasets", "422": "Database schema too old to reindex",
-                   "500": "Internal error", "503": "Database or search engine unreachable"},
-    "reindexDataset": {"401": "Missing or invalid token", "403": "Read-only token", "404": "No such dataset",
-                       "409": "Another operation holds this dataset", "422": "Database schema too old to reindex",
-                       "500": "Internal error", "503": "Database or search engine unreachable"},
+    "listRevisions": {
+        "401": "Missing or invalid token",
+        "409": "Several heads in the chain",
+        "500": "Internal error",
+        "503": "Database unreachable",
+    },
+    "migrate": {
+        "400": "Malformed JSON or invalid Idempotency-Key",
+        "401": "Missing or invalid token",
+        "403": "Read-only token",
+        "409": "Another operation is running (names it and its URL)",
+        "413": "Body too large",
+        "415": "Body is not application/json",
+        "422": "Unknown field, unknown revision (lists accepted tags), downgrade not allowed (carries the plan) "
+        "or Idempotency-Key reused with a different body",
+        "500": "Internal error",
+        "503": "Database unreachable",
+    },
+    "listOperations": {
+        "400": "Invalid query parameter",
+        "401": "Missing or invalid token",
+        "500": "Internal error",
+        "503": "Database unreachable",
+    },
+    "getOperation": {
+        "401": "Missing or invalid token",
+        "404": "No such operation",
+        "500": "Internal error",
+        "503": "Database unreachable",
+    },
+    "reindexAll": {
+        "401": "Missing or invalid token",
+        "403": "Read-only token",
+        "409": "Another operation holds the datasets",
+        "422": "Database schema too old to reindex",
+        "500": "Internal error",
+        "503": "Database or search engine unreachable",
+    },
+    "reindexDataset": {
+        "401": "Missing or invalid token",
+        "403": "Read-only token",
+        "404": "No such dataset",
+        "409": "Another operation holds this dataset",
+        "422": "Database schema too old to reindex",
+        "500": "Internal error",
+        "503": "Database or search engine unreachable",
+    },
     "livez": {},
     "readyz": {"503": "Database unreachable"},
     "metrics": {"401": "Missing or invalid token (unless ARGILLA_MAINT_METRICS_PUBLIC)", "500": "Internal error"},
@@ -47,12 +76,16 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "description": f"RFC 9457 problem details; `type` is {TYPE_PREFIX}<slug>, one slug per failure.",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
         "accepted_tags": {"type": "array", "items": {"type": "string"}},
         "candidates": {"type": "array", "items": {"type": "string"}},
         "plan": {"type": "object"},
-        "operation_id": {"type": "string"}, "operation_url": {"type": "string"},
+        "operation_id": {"type": "string"},
+        "operation_url": {"type": "string"},
         "field": {"type": ["string", "null"]},
         "invalid_parameters": {"type": "array", "items": {"type": "string"}},
     },
@@ -63,25 +96,33 @@ _HEADERS = {
     "Preference-Applied": {"description": "wait=N when Prefer: wait was honoured.", "schema": {"type": "string"}},
 }
 _POST_PARAMETERS = [
-    {"name": "Idempotency-Key", "in": "header", "required": False,
-     "description": "Same key and body: the same operation (joined, not restarted); different body: 422.",
-     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"}},
-    {"name": "Prefer", "in": "header", "required": False,
-     "description": "RFC 7240 `wait=N`: answer 200 if the operation ends within N seconds (capped), else 202.",
-     "schema": {"type": "string"}},
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "Same key and body: the same operation (joined, not restarted); different body: 422.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    },
+    {
+        "name": "Prefer",
+        "in": "header",
+        "required": False,
+        "description": "RFC 7240 `wait=N`: answer 200 if the operation ends within N seconds (capped), else 202.",
+        "schema": {"type": "string"},
+    },
 ]
 
 
 def _problem_response(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
 def _complete_migrate(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
     (_, components) = msgspec.json.schema_components([MigrateRequest], ref_template="#/components/schemas/{name}")
     schemas.update(components)
     operation["requestBody"] = {
-        "required": False, "description": "Empty body: every default (migrate to head).",
+        "required": False,
+        "description": "Empty body: every default (migrate to head).",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MigrateRequest"}}},
     }
 
@@ -105,8 +146,9 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["Problem"] = copy.deepcopy(PROBLEM_SCHEMA)
-    components["securitySchemes"] = {SECURITY_SCHEME: {"type": "http", "scheme": "bearer",
-                                                       "description": "ARGILLA_MAINT_TOKENS; read tokens may only GET."}}
+    components["securitySchemes"] = {
+        SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "description": "ARGILLA_MAINT_TOKENS; read tokens may only GET."}
+    }
     doc["security"] = [{SECURITY_SCHEME: []}]
     for path_item in doc.get("paths", {}).values():
         for operation in path_item.values():
@@ -153,9 +195,11 @@ def _schema_not_found(response: Response[Any]) -> Response[Any]:
 def openapi_config(version: str) -> OpenAPIConfig:
     """Serve the completed description (public) at /schema and /schema/openapi.json."""
     return OpenAPIConfig(
-        title="Argilla maintenance API", version=version,
+        title="Argilla maintenance API",
+        version=version,
         description="Schema migrations and operation history of an Argilla deployment. Errors are RFC 9457 problems.",
         render_plugins=[CompletedJsonPlugin(path="/openapi.json")],
-        openapi_router=Router("/schema", route_handlers=[], opt={"public": True}, include_in_schema=False,
-                              after_request=_schema_not_found),
+        openapi_router=Router(
+            "/schema", route_handlers=[], opt={"public": True}, include_in_schema=False, after_request=_schema_not_found
+        ),
     )

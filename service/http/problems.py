@@ -42,8 +42,13 @@ def problem_type(slug: str) -> str:
 
 
 def problem_response(
-    request: Request[Any, Any, Any] | None, status: int, slug: str, title: str, detail: str,
-    extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+    request: Request[Any, Any, Any] | None,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[bytes]:
     body: dict[str, Any] = msgspec.to_builtins(extra or {})
     body.update(type=problem_type(slug), title=title, status=status, detail=detail)

@@ -68,8 +68,9 @@ async def plan_migration(resources: Resources, request: MigrateRequest) -> Migra
     target = resources.chain.resolve(request.revision)
     heads = await database_heads(resources)
     if len(heads) > 1:
-        raise MultipleHeads(f"the database records several heads ({', '.join(heads)}); merge or stamp it first",
-                            heads=list(heads))
+        raise MultipleHeads(
+            f"the database records several heads ({', '.join(heads)}); merge or stamp it first", heads=list(heads)
+        )
     current = heads[0] if heads else None
     steps = resources.chain.plan(current, target)
     direction: Any = steps[0].direction if steps else "none"
@@ -88,8 +89,9 @@ async def _describe(resources: Resources, step: Step) -> PlannedStep:
                 for qualified in step.drops.columns:
                     table, column = qualified.split(".", 1)
                     columns.append(DroppedColumn(table, column, await _count(conn, table, column)))
-    return PlannedStep(step.revision, step.down_revision, step.message, step.direction, tag_of(step.revision),
-                       tables, columns, step.drops.rows)
+    return PlannedStep(
+        step.revision, step.down_revision, step.message, step.direction, tag_of(step.revision), tables, columns, step.drops.rows
+    )
 
 
 async def _count(conn: Any, table: str, column: str | None = None) -> int:
@@ -100,14 +102,25 @@ async def _count(conn: Any, table: str, column: str | None = None) -> int:
 
 
 async def migrate(
-    resources: Resources, actor: str, request: MigrateRequest, *, lock_timeout: float | None = None,
-    operation_id: str | None = None, on_started: Started | None = None,
+    resources: Resources,
+    actor: str,
+    request: MigrateRequest,
+    *,
+    lock_timeout: float | None = None,
+    operation_id: str | None = None,
+    on_started: Started | None = None,
 ) -> MigrateResult:
     """Migrate to ``request.revision``, recorded in history; ``on_started`` fires once the locks are held."""
     await ensure_history_schema(resources)
     timeout = resources.settings.lock_timeout if lock_timeout is None else lock_timeout
-    async with recorded(resources, kind="migrate", actor=actor, resource=MIGRATION_RESOURCE,
-                        parameters=msgspec.to_builtins(request), operation_id=operation_id) as recorder:
+    async with recorded(
+        resources,
+        kind="migrate",
+        actor=actor,
+        resource=MIGRATION_RESOURCE,
+        parameters=msgspec.to_builtins(request),
+        operation_id=operation_id,
+    ) as recorder:
         plan, sql = await _migrate(resources, recorder, request, timeout, on_started or (lambda _id: None))
     return MigrateResult(await final_record(resources, recorder.id), plan, request.dry_run, sql)
 
@@ -178,8 +191,15 @@ async def _process_lock(resources: Resources, recorder: Recorder, timeout: float
 async def _database_lock(resources: Resources, recorder: Recorder, timeout: float) -> AsyncIterator[None]:
     settings = resources.settings
     try:
-        async with locks.hold(resources.engine, MIGRATION_LOCK, holder=resources.holder, operation_id=recorder.id,
-                              timeout=timeout, ttl=settings.lock_ttl, paused=lambda: recorder.paused) as waited:
+        async with locks.hold(
+            resources.engine,
+            MIGRATION_LOCK,
+            holder=resources.holder,
+            operation_id=recorder.id,
+            timeout=timeout,
+            ttl=settings.lock_ttl,
+            paused=lambda: recorder.paused,
+        ) as waited:
             if resources.metrics is not None:
                 resources.metrics.observe_lock_wait(waited)
             # Marks this row as the lock holder, so a refused migrate names it (not another contender).
@@ -195,8 +215,11 @@ async def _database_lock(resources: Resources, recorder: Recorder, timeout: floa
 
 async def conflict(resources: Resources, own_id: str) -> OperationConflict:
     """An ``OperationConflict`` naming the operation that holds the database (or the lock holder)."""
-    running = [op for op in await history.active_on(resources.engine, (MIGRATION_RESOURCE,))
-               if op.id != own_id and op.status == "running"]
+    running = [
+        op
+        for op in await history.active_on(resources.engine, (MIGRATION_RESOURCE,))
+        if op.id != own_id and op.status == "running"
+    ]
     running.sort(key=lambda op: (op.progress or {}).get("phase") != HOLDING)
     if running:
         op = running[0]
@@ -204,7 +227,9 @@ async def conflict(resources: Resources, own_id: str) -> OperationConflict:
         return OperationConflict(
             f"operation {op.id} ({op.kind} by {op.actor}, running since {since}) holds this database; "
             "wait for it to finish (GET /operations/{id}) or pass a lock timeout",
-            operation_id=op.id, operation_url=f"/operations/{op.id}", running_since=since,
+            operation_id=op.id,
+            operation_url=f"/operations/{op.id}",
+            running_since=since,
         )
     holders = await locks.holders(resources.engine, MIGRATION_LOCK)
     who = f" held by {holders[0][0]}" if holders else ""
@@ -246,8 +271,9 @@ def _failed_step(plan: MigrationPlan, done: int) -> str:
     return plan.steps[done].revision if done < len(plan.steps) else plan.to_revision
 
 
-def _run_alembic(connection: Connection, direction: Direction, target: str,
-                 on_step: Callable[[str, Direction, float], None], sqlite: bool) -> None:
+def _run_alembic(
+    connection: Connection, direction: Direction, target: str, on_step: Callable[[str, Direction, float], None], sqlite: bool
+) -> None:
     before = _fk_violations(connection) if sqlite else {}
     run(connection, make_config("argilla"), direction, target, on_step)
     if sqlite:

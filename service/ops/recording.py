@@ -44,8 +44,12 @@ class Recorder:
         self.paused = False
 
     def snapshot(self) -> dict[str, Any]:
-        return {"from_revision": self.from_revision, "to_revision": self.to_revision,
-                "steps": list(self.steps) or None, "progress": self.progress}
+        return {
+            "from_revision": self.from_revision,
+            "to_revision": self.to_revision,
+            "steps": list(self.steps) or None,
+            "progress": self.progress,
+        }
 
     async def flush(self) -> None:
         if self.paused:
@@ -61,19 +65,24 @@ class Recorder:
 
 @contextlib.asynccontextmanager
 async def recorded(
-    resources: Resources, *, kind: str, actor: str, resource: str, parameters: dict[str, Any],
+    resources: Resources,
+    *,
+    kind: str,
+    actor: str,
+    resource: str,
+    parameters: dict[str, Any],
     operation_id: str | None = None,
 ) -> AsyncIterator[Recorder]:
     """Run the block as operation ``operation_id`` (or a new one), recording start, heartbeats and outcome."""
     engine = resources.engine
     if operation_id is None:
-        stored, _ = await history.create(engine, kind=kind, actor=actor, resource=resource, parameters=parameters,
-                                         holder=resources.holder, status="running")
+        stored, _ = await history.create(
+            engine, kind=kind, actor=actor, resource=resource, parameters=parameters, holder=resources.holder, status="running"
+        )
         operation_id = stored.record.id
     else:
         now = history.utcnow()
-        await history.update(engine, operation_id, status="running", started_at=now, heartbeat_at=now,
-                             holder=resources.holder)
+        await history.update(engine, operation_id, status="running", started_at=now, heartbeat_at=now, holder=resources.holder)
     recorder = Recorder(resources, operation_id)
     beat = asyncio.create_task(recorder._beat())
     started = time.perf_counter()
@@ -91,15 +100,31 @@ async def recorded(
             await beat
         duration = time.perf_counter() - started
         recorder.paused = False
-        await asyncio.shield(history.update(
-            engine, operation_id, status=status, error=error, result=recorder.result, finished_at=history.utcnow(),
-            duration_seconds=round(duration, 6), heartbeat_at=history.utcnow(), **recorder.snapshot(),
-        ))
+        await asyncio.shield(
+            history.update(
+                engine,
+                operation_id,
+                status=status,
+                error=error,
+                result=recorder.result,
+                finished_at=history.utcnow(),
+                duration_seconds=round(duration, 6),
+                heartbeat_at=history.utcnow(),
+                **recorder.snapshot(),
+            )
+        )
         if resources.metrics is not None:
             resources.metrics.operation_finished(kind, status, duration)
-        log.info("operation finished", kind=kind, actor=actor, target=recorder.to_revision or resource,
-                 outcome=status, duration_seconds=round(duration, 3), error_type=(error or {}).get("type"),
-                 **({"counts": recorder.progress} if recorder.progress else {}))
+        log.info(
+            "operation finished",
+            kind=kind,
+            actor=actor,
+            target=recorder.to_revision or resource,
+            outcome=status,
+            duration_seconds=round(duration, 3),
+            error_type=(error or {}).get("type"),
+            **({"counts": recorder.progress} if recorder.progress else {}),
+        )
         structlog.contextvars.unbind_contextvars("operation_id")
 
 

@@ -115,23 +115,38 @@ def utcnow_naive() -> datetime:
 
 
 async def reindex(
-    resources: Resources, actor: str, request: ReindexRequest, *, lock_timeout: float | None = None,
-    operation_id: str | None = None, on_started: Started | None = None, on_progress: ProgressListener | None = None,
+    resources: Resources,
+    actor: str,
+    request: ReindexRequest,
+    *,
+    lock_timeout: float | None = None,
+    operation_id: str | None = None,
+    on_started: Started | None = None,
+    on_progress: ProgressListener | None = None,
 ) -> ReindexResult:
     """Reindex ``request.dataset_id`` (or all published datasets), recorded in history as kind ``reindex``."""
     await ensure_history_schema(resources)
     timeout = resources.settings.lock_timeout if lock_timeout is None else lock_timeout
-    async with recorded(resources, kind="reindex", actor=actor, resource=reindex_resource(request),
-                        parameters=msgspec.to_builtins(request), operation_id=operation_id) as recorder:
+    async with recorded(
+        resources,
+        kind="reindex",
+        actor=actor,
+        resource=reindex_resource(request),
+        parameters=msgspec.to_builtins(request),
+        operation_id=operation_id,
+    ) as recorder:
         progress = Progress(recorder, on_progress)
-        outcomes, skipped = await _reindex(resources, recorder, request, timeout, on_started or (lambda _id: None),
-                                           progress)
+        outcomes, skipped = await _reindex(resources, recorder, request, timeout, on_started or (lambda _id: None), progress)
         recorder.result = {"datasets": msgspec.to_builtins(outcomes), "skipped": msgspec.to_builtins(skipped)}
     return ReindexResult(await final_record(resources, recorder.id), outcomes, skipped)
 
 
 async def _reindex(
-    resources: Resources, recorder: Recorder, request: ReindexRequest, timeout: float, on_started: Started,
+    resources: Resources,
+    recorder: Recorder,
+    request: ReindexRequest,
+    timeout: float,
+    on_started: Started,
     progress: Progress,
 ) -> tuple[list[DatasetOutcome], list[SkippedDataset]]:
     await check_schema(resources)
@@ -157,12 +172,16 @@ async def check_schema(resources: Resources) -> None:
     chain = resources.chain
     for head in heads:
         if not chain.knows(head):
-            raise UnsupportedSchema(f"the database is at revision {head}, unknown to this tool; cannot tell "
-                                    "whether it has Argilla's 2.x record layout")
+            raise UnsupportedSchema(
+                f"the database is at revision {head}, unknown to this tool; cannot tell "
+                "whether it has Argilla's 2.x record layout"
+            )
         if RELEASE_2_0 not in chain.lineage(head):
             raise UnsupportedSchema(
                 f"the database is at revision {head}, before release 2.0 ({RELEASE_2_0}); the 2.x index layout "
-                "needs records.status: migrate to 2.0 or later first", revision=head, required=RELEASE_2_0,
+                "needs records.status: migrate to 2.0 or later first",
+                revision=head,
+                required=RELEASE_2_0,
             )
 
 
@@ -195,8 +214,15 @@ async def _select(resources: Resources, request: ReindexRequest) -> tuple[list[D
 @contextlib.asynccontextmanager
 async def _lock(resources: Resources, recorder: Recorder, name: str, timeout: float, *, shared: bool) -> AsyncIterator[None]:
     try:
-        async with locks.hold(resources.engine, name, holder=resources.holder, operation_id=recorder.id,
-                              timeout=timeout, ttl=resources.settings.lock_ttl, shared=shared):
+        async with locks.hold(
+            resources.engine,
+            name,
+            holder=resources.holder,
+            operation_id=recorder.id,
+            timeout=timeout,
+            ttl=resources.settings.lock_ttl,
+            shared=shared,
+        ):
             yield
     except locks.LockUnavailable:
         if name == MIGRATION_LOCK:
@@ -214,16 +240,29 @@ class Progress:
         self._started = time.perf_counter()
 
     def start(self, ready: list[Dataset], skipped: list[SkippedDataset]) -> None:
-        self.state = {"datasets_total": len(ready), "datasets_done": 0, "current_dataset": None,
-                      "records_done": 0, "records_total": 0, "docs_per_second": 0.0, "phase": "starting",
-                      "skipped_drafts": [s.dataset_id for s in skipped]}
+        self.state = {
+            "datasets_total": len(ready),
+            "datasets_done": 0,
+            "current_dataset": None,
+            "records_done": 0,
+            "records_total": 0,
+            "docs_per_second": 0.0,
+            "phase": "starting",
+            "skipped_drafts": [s.dataset_id for s in skipped],
+        }
         self._publish()
 
     def dataset(self, dataset: Dataset, total: int) -> None:
         self._started = time.perf_counter()
         self.state.pop("checkpoint", None)
-        self.state.update(current_dataset=str(dataset.id), current_name=dataset.name, records_done=0,
-                          records_total=total, docs_per_second=0.0, phase="indexing")
+        self.state.update(
+            current_dataset=str(dataset.id),
+            current_name=dataset.name,
+            records_done=0,
+            records_total=total,
+            docs_per_second=0.0,
+            phase="indexing",
+        )
         self._publish()
 
     def phase(self, phase: str) -> None:
@@ -240,8 +279,12 @@ class Progress:
 
     async def checkpoint(self, dataset: Dataset, index: str, last_id: UUID, pass_start: datetime) -> None:
         """Every record up to ``last_id`` is in ``index``: stored at once, so a failed run can be resumed."""
-        self.state["checkpoint"] = {"dataset_id": str(dataset.id), "index": index, "last_id": str(last_id),
-                                    "pass_start": pass_start.isoformat()}
+        self.state["checkpoint"] = {
+            "dataset_id": str(dataset.id),
+            "index": index,
+            "last_id": str(last_id),
+            "pass_start": pass_start.isoformat(),
+        }
         self._publish()
         await self.recorder.flush()
 
@@ -259,8 +302,9 @@ class Progress:
 class DatasetReindex:
     """One dataset's rebuild: choose the strategy, fill, catch up, make ``rg.<id>`` concrete, sweep, verify."""
 
-    def __init__(self, resources: Resources, search: SearchEngine, dataset: Dataset, operation_id: str,
-                 progress: Progress) -> None:
+    def __init__(
+        self, resources: Resources, search: SearchEngine, dataset: Dataset, operation_id: str, progress: Progress
+    ) -> None:
         settings = resources.settings.search
         self.resources = resources
         self.search = search
@@ -269,8 +313,9 @@ class DatasetReindex:
         self.name = index_name(dataset.id)
         self.temp = f"{self.name}.rebuild-{operation_id.replace('-', '')[:12]}"
         self.operation_id = operation_id
-        self.settings = index_settings(search.engine, shards=settings.shards, replicas=settings.replicas,
-                                       total_fields_limit=settings.total_fields_limit)
+        self.settings = index_settings(
+            search.engine, shards=settings.shards, replicas=settings.replicas, total_fields_limit=settings.total_fields_limit
+        )
         self.mappings = index_mappings(search.engine, dataset)
         self.counts = {"indexed": 0, "caught_up": 0, "stale_deleted": 0, "missing_indexed": 0}
         self.gap: float | None = None
@@ -289,11 +334,19 @@ class DatasetReindex:
         after = None
         if resume is not None:
             after, pass_start = resume
-        log.info("reindexing dataset", dataset_id=str(self.dataset.id), index=self.name, strategy=strategy,
-                 target=target, records=total, resumed_after=None if after is None else str(after))
+        log.info(
+            "reindexing dataset",
+            dataset_id=str(self.dataset.id),
+            index=self.name,
+            strategy=strategy,
+            target=target,
+            records=total,
+            resumed_after=None if after is None else str(after),
+        )
         try:
             self.counts["indexed"] = await self._fill(
-                target, after=after, checkpoints_from=pass_start if target == self.name else None)
+                target, after=after, checkpoints_from=pass_start if target == self.name else None
+            )
         except BaseException:
             await self._abandon(strategy, target)
             raise
@@ -304,8 +357,9 @@ class DatasetReindex:
             await self.search.refresh(target)
             serving = state.concrete
             assert serving is not None
-            await self.search.update_aliases([{"remove_index": {"index": serving}},
-                                              {"add": {"index": target, "alias": self.name}}])
+            await self.search.update_aliases(
+                [{"remove_index": {"index": serving}}, {"add": {"index": target, "alias": self.name}}]
+            )
         self.progress.phase("catching up")
         self.counts["caught_up"] += await self._fill(target, since=pass_start)
         self._lap("catch_up")
@@ -316,10 +370,17 @@ class DatasetReindex:
         self._lap("sweep_and_verify")
         seconds = time.perf_counter() - began
         return DatasetOutcome(
-            dataset_id=str(self.dataset.id), name=self.dataset.name, index=self.name, strategy=strategy, records=total,
-            seconds=round(seconds, 3), docs_per_second=round(self.counts["indexed"] / max(seconds, 1e-6), 1),
-            gap_seconds=None if self.gap is None else round(self.gap, 4), phase_seconds=self.laps,
-            resumed_after=None if after is None else str(after), **self.counts,
+            dataset_id=str(self.dataset.id),
+            name=self.dataset.name,
+            index=self.name,
+            strategy=strategy,
+            records=total,
+            seconds=round(seconds, 3),
+            docs_per_second=round(self.counts["indexed"] / max(seconds, 1e-6), 1),
+            gap_seconds=None if self.gap is None else round(self.gap, 4),
+            phase_seconds=self.laps,
+            resumed_after=None if after is None else str(after),
+            **self.counts,
         )
 
     async def _resume_point(self) -> tuple[UUID, datetime] | None:
@@ -366,8 +427,9 @@ class DatasetReindex:
                 log.info("dropping a leftover rebuild index", index=leftover)
                 await self.search.delete_index(leftover)
 
-    async def _fill(self, target: str, *, since: datetime | None = None, after: UUID | None = None,
-                    checkpoints_from: datetime | None = None) -> int:
+    async def _fill(
+        self, target: str, *, since: datetime | None = None, after: UUID | None = None, checkpoints_from: datetime | None = None
+    ) -> int:
         """Bulk-index the dataset's records (those after ``after``, or only those changed since ``since``) into
         ``target``; with ``checkpoints_from`` (the pass start), record a resumable checkpoint now and then."""
         settings = self.resources.settings.search
@@ -380,11 +442,19 @@ class DatasetReindex:
             written += count
             self.progress.written(count)
 
-        writer = BulkWriter(self.search, max_docs=settings.batch_size, max_bytes=settings.bulk_max_bytes,
-                            concurrency=settings.concurrency, on_written=on_written)
+        writer = BulkWriter(
+            self.search,
+            max_docs=settings.batch_size,
+            max_bytes=settings.bulk_max_bytes,
+            concurrency=settings.concurrency,
+            on_written=on_written,
+        )
         try:
-            async for batch in prefetched(repo.stream_records(self.resources.engine, self.dataset.id,
-                                                              batch_size=settings.batch_size, since=since, after=after)):
+            async for batch in prefetched(
+                repo.stream_records(
+                    self.resources.engine, self.dataset.id, batch_size=settings.batch_size, since=since, after=after
+                )
+            ):
                 for record in batch:
                     await writer.index(target, str(record.id), record_document(record, self.dataset))
                 batches, last = batches + 1, batch[-1].id
@@ -400,8 +470,9 @@ class DatasetReindex:
         return written
 
     async def _restore_settings(self, target: str) -> None:
-        await self.search.put_settings(target, {"index.refresh_interval": None,
-                                                "index.number_of_replicas": self.settings["number_of_replicas"]})
+        await self.search.put_settings(
+            target, {"index.refresh_interval": None, "index.number_of_replicas": self.settings["number_of_replicas"]}
+        )
 
     async def _abandon(self, strategy: Strategy, target: str) -> None:
         """After a failed fill: drop a half-built new index; a created one keeps serving with normal settings."""
@@ -468,14 +539,17 @@ class DatasetReindex:
         raise ReindexFailed(
             f"{self.name} holds {indexed} documents but the dataset has {expected} records after the sweep; "
             "records are probably being written concurrently: run the reindex again",
-            index=self.name, indexed=indexed, expected=expected,
+            index=self.name,
+            indexed=indexed,
+            expected=expected,
         )
 
     async def _sweep(self) -> None:
         """Merge sorted SQL ids with sorted index ids in constant memory; delete stale, add missing."""
         settings = self.resources.settings.search
-        writer = BulkWriter(self.search, max_docs=settings.batch_size, max_bytes=settings.bulk_max_bytes,
-                            concurrency=settings.concurrency)
+        writer = BulkWriter(
+            self.search, max_docs=settings.batch_size, max_bytes=settings.bulk_max_bytes, concurrency=settings.concurrency
+        )
         stale: list[str] = []
         missing: list[UUID] = []
         try:

@@ -34,7 +34,8 @@ async def list_revisions(resources: Resources) -> RevisionsResult:
     by_id = {entry.revision: entry for entry in entries}
     current = [
         CurrentRevision(rev, by_id[rev].down_revision, by_id[rev].message, by_id[rev].tag, by_id[rev].is_head)
-        if rev in by_id else CurrentRevision(rev, None, None, None, False)
+        if rev in by_id
+        else CurrentRevision(rev, None, None, None, False)
         for rev in await database_heads(resources)
     ]
     url = resources.settings.database_url

@@ -59,25 +59,29 @@ class OperationRunner:
         await self.sweep()
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="operation-sweeper")
 
-    async def start_migrate(self, actor: str, request: MigrateRequest, *, idempotency_key: str | None = None,
-                            fingerprint: str | None = None) -> Launch:
+    async def start_migrate(
+        self, actor: str, request: MigrateRequest, *, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> Launch:
         """Record a queued migrate and run it; return once it holds its locks (or raise its refusal)."""
 
         async def work(operation_id: str, on_started: Started) -> None:
             await migrate(self.resources, actor, request, operation_id=operation_id, on_started=on_started)
 
-        return await self.launch("migrate", MIGRATION_RESOURCE, actor, request, work,
-                                 idempotency_key=idempotency_key, fingerprint=fingerprint)
+        return await self.launch(
+            "migrate", MIGRATION_RESOURCE, actor, request, work, idempotency_key=idempotency_key, fingerprint=fingerprint
+        )
 
-    async def start_reindex(self, actor: str, request: ReindexRequest, *, idempotency_key: str | None = None,
-                            fingerprint: str | None = None) -> Launch:
+    async def start_reindex(
+        self, actor: str, request: ReindexRequest, *, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> Launch:
         """Record a queued reindex and run it; return once it holds its locks (or raise its refusal)."""
 
         async def work(operation_id: str, on_started: Started) -> None:
             await reindex(self.resources, actor, request, operation_id=operation_id, on_started=on_started)
 
-        return await self.launch("reindex", reindex_resource(request), actor, request, work,
-                                 idempotency_key=idempotency_key, fingerprint=fingerprint)
+        return await self.launch(
+            "reindex", reindex_resource(request), actor, request, work, idempotency_key=idempotency_key, fingerprint=fingerprint
+        )
 
     async def reindex_on_start(self) -> Launch | None:
         """``REINDEX_DATASETS=true|1``: reindex every published dataset once the service is up, as an operation.
@@ -93,16 +97,31 @@ class OperationRunner:
             log.warning("start-up reindex not started", error_type=exc.slug, detail=exc.detail)
             return None
 
-    async def launch(self, kind: str, resource: str, actor: str, request: msgspec.Struct, work: Work, *,
-                     idempotency_key: str | None, fingerprint: str | None) -> Launch:
+    async def launch(
+        self,
+        kind: str,
+        resource: str,
+        actor: str,
+        request: msgspec.Struct,
+        work: Work,
+        *,
+        idempotency_key: str | None,
+        fingerprint: str | None,
+    ) -> Launch:
         """Record a queued operation (or join the one with this idempotency key), run ``work`` in a task of
         ours, and return once it reports its locks held (or raise the refusal it met before that)."""
         engine = self.resources.engine
         await ensure_history_schema(self.resources)
         try:
             stored, created = await history.create(
-                engine, kind=kind, actor=actor, resource=resource, parameters=msgspec.to_builtins(request),
-                holder=self.resources.holder, idempotency_key=idempotency_key, fingerprint=fingerprint,
+                engine,
+                kind=kind,
+                actor=actor,
+                resource=resource,
+                parameters=msgspec.to_builtins(request),
+                holder=self.resources.holder,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
             )
         except OperationalError as exc:
             if "locked" not in str(exc.orig).lower():
@@ -164,8 +183,10 @@ class OperationRunner:
             await ensure_history_schema(self.resources)
             held = tuple(op for _holder, op in await locks.holders(engine, MIGRATION_LOCK) if op)
             ids = await history.interrupt(
-                engine, stale_before=history.utcnow() - timedelta(seconds=settings.stale_after),
-                exclude=held + tuple(self.tasks), reason="its heartbeat stopped (the process running it died)",
+                engine,
+                stale_before=history.utcnow() - timedelta(seconds=settings.stale_after),
+                exclude=held + tuple(self.tasks),
+                reason="its heartbeat stopped (the process running it died)",
             )
         except (MaintenanceError, SQLAlchemyError, OSError) as exc:
             log.warning("stale operation sweep failed", error_type=type(exc).__name__)
@@ -194,5 +215,8 @@ class OperationRunner:
         await asyncio.gather(*pending, return_exceptions=True)
         if self.resources.history_ready:
             with contextlib.suppress(SQLAlchemyError, OSError):
-                await history.interrupt(self.resources.engine, holder=self.resources.holder,
-                                        reason="the service shut down before the operation finished")
+                await history.interrupt(
+                    self.resources.engine,
+                    holder=self.resources.holder,
+                    reason="the service shut down before the operation finished",
+                )

@@ -24,8 +24,15 @@ Pair = tuple[bytes, bytes | None]
 class BulkWriter:
     """Queue ``index``/``delete`` actions; ``close()`` waits for every request and re-raises the first failure."""
 
-    def __init__(self, engine: SearchEngine, *, max_docs: int, max_bytes: int, concurrency: int,
-                 on_written: Callable[[int], None] = lambda _n: None) -> None:
+    def __init__(
+        self,
+        engine: SearchEngine,
+        *,
+        max_docs: int,
+        max_bytes: int,
+        concurrency: int,
+        on_written: Callable[[int], None] = lambda _n: None,
+    ) -> None:
         self.engine = engine
         self.max_docs = max_docs
         self.max_bytes = max_bytes
@@ -113,8 +120,9 @@ class BulkWriter:
                 return
             retry, failures = _sort_items(chunk, answer.get("items", []))
             if failures:
-                raise ReindexFailed(f"the search engine rejected {len(failures)} document(s): {'; '.join(failures[:3])}",
-                                    rejected=len(failures))
+                raise ReindexFailed(
+                    f"the search engine rejected {len(failures)} document(s): {'; '.join(failures[:3])}", rejected=len(failures)
+                )
             self.on_written(len(chunk) - len(retry))
             if not retry:
                 return

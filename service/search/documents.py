@@ -26,8 +26,7 @@ def record_document(record: RecordRow, dataset: DatasetSchema) -> dict[str, Any]
         document["responses"] = [response_document(r) for r in record.responses]
     if record.suggestions:
         document["suggestions"] = {
-            s.question_name: {"type": s.type, "agent": s.agent, "score": s.score, "value": s.value}
-            for s in record.suggestions
+            s.question_name: {"type": s.type, "agent": s.agent, "score": s.score, "value": s.value} for s in record.suggestions
         }
     if record.vectors:
         document["vectors"] = {str(v.vector_settings_id): v.value for v in record.vectors}

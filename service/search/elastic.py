@@ -20,12 +20,18 @@ class ElasticsearchEngine(RestSearchEngine):
         super().__init__(url, **retry)
         tls: dict[str, Any] = {"ca_certs": ca_path} if ca_path else {}
         self.client = AsyncElasticsearch(
-            hosts=[url], verify_certs=ssl_verify, max_retries=0, retry_on_status=(),
-            retry_on_timeout=False, request_timeout=REQUEST_TIMEOUT, **tls,
+            hosts=[url],
+            verify_certs=ssl_verify,
+            max_retries=0,
+            retry_on_status=(),
+            retry_on_timeout=False,
+            request_timeout=REQUEST_TIMEOUT,
+            **tls,
         )
 
-    async def _send(self, method: str, path: str, params: dict[str, str] | None, body: bytes | None,
-                    content_type: str) -> tuple[int, Any]:
+    async def _send(
+        self, method: str, path: str, params: dict[str, str] | None, body: bytes | None, content_type: str
+    ) -> tuple[int, Any]:
         headers = {"accept": "application/json"}
         if body is not None:
             headers["content-type"] = content_type

@@ -24,12 +24,17 @@ class OpenSearchEngine(RestSearchEngine):
     def __init__(self, url: str, *, ssl_verify: bool = True, ca_path: str | None = None, **retry: Any) -> None:
         super().__init__(url, **retry)
         self.client = AsyncOpenSearch(
-            hosts=[url], verify_certs=ssl_verify, ca_certs=ca_path, max_retries=0, retry_on_timeout=False,
+            hosts=[url],
+            verify_certs=ssl_verify,
+            ca_certs=ca_path,
+            max_retries=0,
+            retry_on_timeout=False,
             timeout=REQUEST_TIMEOUT,
         )
 
-    async def _send(self, method: str, path: str, params: dict[str, str] | None, body: bytes | None,
-                    content_type: str) -> tuple[int, Any]:
+    async def _send(
+        self, method: str, path: str, params: dict[str, str] | None, body: bytes | None, content_type: str
+    ) -> tuple[int, Any]:
         headers = {"content-type": content_type} if body is not None else None
         try:
             answer = await self.client.transport.perform_request(method, path, params=params, body=body, headers=headers)

@@ -39,15 +39,24 @@ class RestSearchEngine:
         self.backoff = backoff
         self.max_backoff = max_backoff
 
-    async def _send(self, method: str, path: str, params: dict[str, str] | None, body: bytes | None,
-                    content_type: str) -> tuple[int, Any]:
+    async def _send(
+        self, method: str, path: str, params: dict[str, str] | None, body: bytes | None, content_type: str
+    ) -> tuple[int, Any]:
         raise NotImplementedError
 
     async def close(self) -> None:
         raise NotImplementedError
 
-    async def request(self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None,
-                      ndjson: bytes | None = None, ok: tuple[int, ...] = ()) -> tuple[int, Any]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        ndjson: bytes | None = None,
+        ok: tuple[int, ...] = (),
+    ) -> tuple[int, Any]:
         """Send with bounded retries; return (status, parsed body) for 2xx and the ``ok`` statuses."""
         raw = ndjson if ndjson is not None else (msgspec.json.encode(body) if body is not None else None)
         content_type = NDJSON if ndjson is not None else JSON
@@ -66,12 +75,16 @@ class RestSearchEngine:
                 if status < 300 or status in ok:
                     return status, answer
                 if status not in RETRY_STATUSES:
-                    raise ReindexFailed(f"{self.engine} refused {method} {path}: HTTP {status}: {reason_of(answer)}",
-                                        status=status, reason=reason_of(answer))
+                    raise ReindexFailed(
+                        f"{self.engine} refused {method} {path}: HTTP {status}: {reason_of(answer)}",
+                        status=status,
+                        reason=reason_of(answer),
+                    )
                 if last:
                     raise SearchEngineUnavailable(
                         f"the {self.engine} node at {mask_url(self.url)} kept answering HTTP {status} to {method} {path}",
-                        engine=self.engine, status=status,
+                        engine=self.engine,
+                        status=status,
                     )
             await asyncio.sleep(self.delay(attempt))
         raise AssertionError("unreachable")
@@ -134,8 +147,9 @@ class RestSearchEngine:
         await self.request("POST", "/_aliases", body={"actions": actions})
 
     async def clone(self, source: str, target: str, settings: dict[str, Any]) -> None:
-        await self.request("PUT", f"/{quote(source)}/_clone/{quote(target)}", body={"settings": settings},
-                           params={"wait_for_active_shards": "1"})
+        await self.request(
+            "PUT", f"/{quote(source)}/_clone/{quote(target)}", body={"settings": settings}, params={"wait_for_active_shards": "1"}
+        )
 
 
 BULK_FILTER = {"filter_path": "errors,items.*.status,items.*._id,items.*.error"}

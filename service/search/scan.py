@@ -14,8 +14,13 @@ async def ids_in_order(engine: SearchEngine, index: str, *, page: int = PAGE) ->
     """Yield the ``id`` keyword of every document, ascending (same order as the SQL primary key)."""
     after: list[Any] | None = None
     while True:
-        body: dict[str, Any] = {"size": page, "_source": False, "sort": [{"id": "asc"}],
-                                "query": {"match_all": {}}, "track_total_hits": False}
+        body: dict[str, Any] = {
+            "size": page,
+            "_source": False,
+            "sort": [{"id": "asc"}],
+            "query": {"match_all": {}},
+            "track_total_hits": False,
+        }
         if after is not None:
             body["search_after"] = after
         hits = (await engine.search(index, body))["hits"]["hits"]

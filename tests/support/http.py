@@ -28,8 +28,14 @@ SECRETS = (ADMIN_TOKEN, READ_TOKEN, ":postgres@", "s3cr3t-pass")
 
 
 def env_for(url: str, home: Path, **extra: str) -> dict[str, str]:
-    return {"ARGILLA_DATABASE_URL": url, "ARGILLA_HOME_PATH": str(home), "ARGILLA_MAINT_TOKENS": TOKENS_ENV,
-            "ARGILLA_MAINT_MAX_WAIT_SECONDS": "30", "ARGILLA_MAINT_SHUTDOWN_GRACE_SECONDS": "5", **extra}
+    return {
+        "ARGILLA_DATABASE_URL": url,
+        "ARGILLA_HOME_PATH": str(home),
+        "ARGILLA_MAINT_TOKENS": TOKENS_ENV,
+        "ARGILLA_MAINT_MAX_WAIT_SECONDS": "30",
+        "ARGILLA_MAINT_SHUTDOWN_GRACE_SECONDS": "5",
+        **extra,
+    }
 
 
 def http_settings(url: str, home: Path, **extra: str) -> Settings:
@@ -69,8 +75,9 @@ def served(url: str, home: Path, *args: str, **extra: str) -> Iterator[Served]:
     env = {**os.environ, **env_for(url, home, ARGILLA_MAINT_PORT=str(port), ARGILLA_MAINT_HOST="127.0.0.1", **extra)}
     log_path = home / f"serve-{port}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "argilla-maint"), "serve", *args], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "argilla-maint"), "serve", *args], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     server = Served(f"http://127.0.0.1:{port}", process, log_path)
     try:
         _wait_live(server)

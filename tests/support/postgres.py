@@ -70,16 +70,30 @@ def running_cluster(bindir: Path) -> Iterator[PostgresCluster]:
         shutil.chown(workdir, SERVICE_USER)
         shutil.chown(pwfile, SERVICE_USER)
     subprocess.run(
-        [*demote, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "scram-sha-256",
-         f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True,
+        [
+            *demote,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "scram-sha-256",
+            f"--pwfile={pwfile}",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
     )
     port = free_port()
     log = workdir / "postgres.log"
     options = f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     subprocess.run(
         [*demote, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     try:
         _wait_ready(port)

@@ -32,9 +32,14 @@ async def readyz(resources: NamedDependency[Resources]) -> Health:
     return Health("ok", {"database": "ok", "search_engine": await check_search_engine(resources)})
 
 
-@get("/metrics", operation_id="metrics", summary="Prometheus metrics", tags=["health"], opt={"metrics": True},
-     media_type=Metrics.CONTENT_TYPE)
+@get(
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics",
+    tags=["health"],
+    opt={"metrics": True},
+    media_type=Metrics.CONTENT_TYPE,
+)
 async def metrics(metrics: NamedDependency[Metrics]) -> Response[str]:
     """Operations by kind and outcome, their durations, HTTP requests and lock waits."""
     return Response(metrics.render(), media_type=Metrics.CONTENT_TYPE)
-

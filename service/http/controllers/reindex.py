@@ -17,16 +17,23 @@ from service.ops.reindex import ReindexRequest
 from service.ops.runner import OperationRunner
 
 
-async def _launch(request: Request[Any, Any, Any], runner: OperationRunner, settings: Settings,
-                  body: ReindexRequest, path: str) -> Response[OperationRecord]:
+async def _launch(
+    request: Request[Any, Any, Any], runner: OperationRunner, settings: Settings, body: ReindexRequest, path: str
+) -> Response[OperationRecord]:
     key = idempotency_key(request)
-    launch = await runner.start_reindex(actor_of(request), body, idempotency_key=key,
-                                        fingerprint=fingerprint("POST", path, body) if key else None)
+    launch = await runner.start_reindex(
+        actor_of(request), body, idempotency_key=key, fingerprint=fingerprint("POST", path, body) if key else None
+    )
     return await operation_response(request, runner, launch, settings)
 
 
-@post("/reindex", operation_id="reindexAll", summary="Rebuild the search index of every published dataset",
-      status_code=202, tags=["search"])
+@post(
+    "/reindex",
+    operation_id="reindexAll",
+    summary="Rebuild the search index of every published dataset",
+    status_code=202,
+    tags=["search"],
+)
 async def reindex_all(
     request: Request[Any, Any, Any], runner: NamedDependency[OperationRunner], settings: NamedDependency[Settings]
 ) -> Response[OperationRecord]:
@@ -34,10 +41,17 @@ async def reindex_all(
     return await _launch(request, runner, settings, ReindexRequest(), "/reindex")
 
 
-@post("/reindex/{dataset_id:str}", operation_id="reindexDataset", summary="Rebuild one dataset's search index",
-      status_code=202, tags=["search"])
+@post(
+    "/reindex/{dataset_id:str}",
+    operation_id="reindexDataset",
+    summary="Rebuild one dataset's search index",
+    status_code=202,
+    tags=["search"],
+)
 async def reindex_dataset(
-    request: Request[Any, Any, Any], dataset_id: FromPath[str], runner: NamedDependency[OperationRunner],
+    request: Request[Any, Any, Any],
+    dataset_id: FromPath[str],
+    runner: NamedDependency[OperationRunner],
     settings: NamedDependency[Settings],
 ) -> Response[OperationRecord]:
     """404 problem (dataset-not-found) for an unknown dataset; searches keep answering during the rebuild."""

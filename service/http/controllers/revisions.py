@@ -10,8 +10,7 @@ from service.ops.results import RevisionsResult
 from service.ops.revisions import list_revisions
 
 
-@get("/revisions", operation_id="listRevisions", summary="Release tags, revision chain and current revision",
-     tags=["database"])
+@get("/revisions", operation_id="listRevisions", summary="Release tags, revision chain and current revision", tags=["database"])
 async def revisions(resources: NamedDependency[Resources]) -> RevisionsResult:
     """Same result as ``argilla-maint database revisions --json``."""
     return await list_revisions(resources)
