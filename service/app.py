@@ -37,7 +37,7 @@ def create_app(settings: Settings) -> Litestar:
     """The maintenance API; refuses to be built without a token (``serve --dev`` makes one)."""
     if not settings.tokens:
         raise ConfigurationError(
-            "no API token configured; set ARGILLA_MAINT_TOKENS (name:token[:read], tokens of 16+ characters) "
+            "no API token configured; set ARGILLA_MAINT_TOKENS (name:token[:read|:admin], tokens of 16+ characters) "
             "or ARGILLA_MAINT_TOKENS_FILE, or run `argilla-maint serve --dev` for a random one"
         )
 

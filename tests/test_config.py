@@ -88,3 +88,53 @@ def test_masking_hides_url_passwords_and_named_secrets() -> None:
     assert mask_url("postgresql+asyncpg://argilla:pa:ss@db:5432/argilla") == "postgresql+asyncpg://argilla:***@db:5432/argilla"
     assert mask_text("token abcdefabcdef0123 used", ("abcdefabcdef0123",)) == "token *** used"
     assert masked("postgresql://u:secret@h/db") == "postgresql+asyncpg://u:***@h/db"
+
+
+TOKEN = "tok-0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("inline", "needle"),
+    [
+        (f"ci:{TOKEN}:readonly", "unknown scope"),
+        (f"ci:{TOKEN}:Read", "unknown scope"),
+        (f"ci:{TOKEN}:read:admin", "malformed"),
+        (f" ci:{TOKEN}", "surrounding whitespace"),
+        (f"ci:{TOKEN} ", "surrounding whitespace"),
+        (f"ci:{TOKEN}:read,\tops:{TOKEN}x", "surrounding whitespace"),
+        (f"ci:{TOKEN},,ops:{TOKEN}x", "empty"),
+        (f"ci:{TOKEN},ci:{TOKEN}x", "repeated: ci"),
+        (f"ci:tok en-0123456789abcdef", "spaces"),
+        (f"ci::{TOKEN}", "empty token"),
+        (f":{TOKEN}", "malformed"),
+        (f"c i:{TOKEN}", "malformed"),
+        (TOKEN, "malformed"),
+        (f"{TOKEN}:read", "16 needed"),
+    ],
+)
+def test_token_entries_are_parsed_strictly(inline: str, needle: str) -> None:
+    """A mistyped scope, stray whitespace, an empty entry or a repeated name would otherwise become a wrong token."""
+    with pytest.raises(ConfigurationError) as failed:
+        load_settings({"ARGILLA_MAINT_TOKENS": inline})
+    assert needle in failed.value.detail, failed.value.detail
+    assert "ARGILLA_MAINT_TOKENS entry" in failed.value.detail or "repeated" in failed.value.detail
+    assert "0123456789abcdef" not in failed.value.detail
+
+
+def test_token_errors_name_the_entry_and_file_line(tmp_path: Path) -> None:
+    """The refusal says where the bad entry is (file line, name), so an operator can fix it without the token shown."""
+    token_file = tmp_path / "tokens"
+    token_file.write_text(f"# ci\nhook:{TOKEN}\nci:{TOKEN}x:readonly\n")
+    with pytest.raises(ConfigurationError) as failed:
+        load_settings({"ARGILLA_MAINT_TOKENS_FILE": str(token_file)})
+    assert failed.value.detail.startswith("ARGILLA_MAINT_TOKENS_FILE line 3 ('ci') has an unknown scope")
+    token_file.write_text(f"hook:{TOKEN}\r\n")
+    with pytest.raises(ConfigurationError, match="line 1 .* surrounding whitespace"):
+        load_settings({"ARGILLA_MAINT_TOKENS_FILE": str(token_file)})
+
+
+def test_token_scopes_read_and_admin_are_accepted() -> None:
+    """Explicit :admin and :read scopes parse to the right scope and digest of the token alone."""
+    tokens = load_settings({"ARGILLA_MAINT_TOKENS": f"a:{TOKEN}:admin,r:{TOKEN}x:read,d:{TOKEN}y"}).tokens
+    assert [(t.name, t.scope) for t in tokens] == [("a", "admin"), ("r", "read"), ("d", "admin")]
+    assert tokens[0].digest == token_digest(TOKEN) and tokens[1].digest == token_digest(TOKEN + "x")

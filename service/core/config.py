@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,22 +130,31 @@ def _search_settings(env: Mapping[str, str]) -> SearchSettings:
 
 
 def load_tokens(env: Mapping[str, str]) -> tuple[TokenEntry, ...]:
-    """Parse ``ARGILLA_MAINT_TOKENS`` (comma-separated) and ``ARGILLA_MAINT_TOKENS_FILE`` (one a line)."""
+    """Parse ``ARGILLA_MAINT_TOKENS`` (comma-separated) and ``ARGILLA_MAINT_TOKENS_FILE`` (one a line), strictly.
+
+    Each entry is ``name:token``, ``name:token:read`` or ``name:token:admin``; anything else (an unknown
+    scope, surrounding whitespace, an empty entry, a repeated name) is refused naming the entry by its
+    position and, when it has a valid one, its name: the token itself is never echoed.
+    """
     entries: list[tuple[str, str]] = []
     inline = env.get("ARGILLA_MAINT_TOKENS", "")
-    entries += [("ARGILLA_MAINT_TOKENS", item) for item in inline.split(",") if item.strip()]
+    if inline.strip():
+        entries += [(f"ARGILLA_MAINT_TOKENS entry {n}", item) for n, item in enumerate(inline.split(","), 1)]
     path = env.get("ARGILLA_MAINT_TOKENS_FILE")
     if path:
         try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            # Split on newlines only, so a CRLF file's stray carriage returns are refused, not silently kept.
+            lines = Path(path).read_bytes().decode("utf-8").removesuffix("\n").split("\n")
         except OSError as exc:
             raise ConfigurationError(f"ARGILLA_MAINT_TOKENS_FILE: cannot read {path!r} ({exc.strerror})") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigurationError(f"ARGILLA_MAINT_TOKENS_FILE: {path!r} is not UTF-8 text") from exc
         entries += [
             (f"ARGILLA_MAINT_TOKENS_FILE line {n}", line)
             for n, line in enumerate(lines, 1)
             if line.strip() and not line.lstrip().startswith("#")
         ]
-    tokens = [_parse_token(source, raw.strip()) for source, raw in entries]
+    tokens = [_parse_token(source, raw) for source, raw in entries]
     names = [t.name for t in tokens]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
@@ -152,19 +162,34 @@ def load_tokens(env: Mapping[str, str]) -> tuple[TokenEntry, ...]:
     return tuple(tokens)
 
 
+_TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_TOKEN_SECRET = re.compile(r"[!-~]+")  # printable ASCII without space; ':' and ',' are separators
+_SCOPES: dict[str, Scope] = {"read": "read", "admin": "admin"}
+TOKEN_FORM = (
+    "accepted form: name:token, name:token:read or name:token:admin (name of letters, digits, '.', '_', '-'; "
+    f"token of at least {MIN_TOKEN_LENGTH} printable characters without ':' or ','; no surrounding spaces)"
+)
+
+
 def _parse_token(source: str, raw: str) -> TokenEntry:
-    accepted = "accepted form: name:token or name:token:read (token at least 16 characters)"
-    name, sep, rest = raw.partition(":")
-    if not sep or not name.strip() or not rest:
-        raise ConfigurationError(f"{source}: malformed token entry; {accepted}")
-    scope: Scope = "admin"
-    if rest.endswith(":read"):
-        rest, scope = rest[: -len(":read")], "read"
-    elif rest.endswith(":admin"):
-        rest = rest[: -len(":admin")]
-    if len(rest) < MIN_TOKEN_LENGTH:
-        raise ConfigurationError(f"{source}: token {name.strip()!r} is {len(rest)} characters long; {accepted}")
-    return TokenEntry(name=name.strip(), digest=token_digest(rest), scope=scope)
+    parts = raw.split(":")
+    name = parts[0] if len(parts) > 1 and _TOKEN_NAME.fullmatch(parts[0]) else None
+    # A long "name" may be a token written without its name: name the entry by position only.
+    where = f"{source} ({name!r})" if name and len(name) < MIN_TOKEN_LENGTH else source
+    if not raw.strip():
+        raise ConfigurationError(f"{where} is empty; {TOKEN_FORM}")
+    if raw != raw.strip():
+        raise ConfigurationError(f"{where} has surrounding whitespace; {TOKEN_FORM}")
+    if name is None or len(parts) not in (2, 3):
+        raise ConfigurationError(f"{where} is malformed; {TOKEN_FORM}")
+    secret = parts[1]
+    if not _TOKEN_SECRET.fullmatch(secret):
+        raise ConfigurationError(f"{where} has an empty token or one with spaces or control characters; {TOKEN_FORM}")
+    if len(parts) == 3 and parts[2] not in _SCOPES:
+        raise ConfigurationError(f"{where} has an unknown scope; accepted scopes: read, admin; {TOKEN_FORM}")
+    if len(secret) < MIN_TOKEN_LENGTH:
+        raise ConfigurationError(f"{where}: the token is {len(secret)} characters long, at least 16 needed; {TOKEN_FORM}")
+    return TokenEntry(name=name, digest=token_digest(secret), scope=_SCOPES[parts[2]] if len(parts) == 3 else "admin")
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
