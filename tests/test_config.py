@@ -104,7 +104,7 @@ TOKEN = "tok-0123456789abcdef"
         (f"ci:{TOKEN}:read,\tops:{TOKEN}x", "surrounding whitespace"),
         (f"ci:{TOKEN},,ops:{TOKEN}x", "empty"),
         (f"ci:{TOKEN},ci:{TOKEN}x", "repeated: ci"),
-        (f"ci:tok en-0123456789abcdef", "spaces"),
+        ("ci:tok en-0123456789abcdef", "spaces"),
         (f"ci::{TOKEN}", "empty token"),
         (f":{TOKEN}", "malformed"),
         (f"c i:{TOKEN}", "malformed"),
@@ -129,7 +129,7 @@ def test_token_errors_name_the_entry_and_file_line(tmp_path: Path) -> None:
         load_settings({"ARGILLA_MAINT_TOKENS_FILE": str(token_file)})
     assert failed.value.detail.startswith("ARGILLA_MAINT_TOKENS_FILE line 3 ('ci') has an unknown scope")
     token_file.write_text(f"hook:{TOKEN}\r\n")
-    with pytest.raises(ConfigurationError, match="line 1 .* surrounding whitespace"):
+    with pytest.raises(ConfigurationError, match=r"line 1 .* surrounding whitespace"):
         load_settings({"ARGILLA_MAINT_TOKENS_FILE": str(token_file)})
 
 

@@ -20,6 +20,7 @@ from service.cli import render
 from service.core.config import Settings, TokenEntry, load_settings, token_digest
 from service.core.errors import DowngradeNotAllowed, MaintenanceError
 from service.core.logging import configure_logging
+from service.core.secrets import mask_text
 from service.ops.context import Resources
 from service.ops.migrate import migrate
 from service.ops.operations import get_operation, list_operations
@@ -40,9 +41,11 @@ def cli_actor() -> str:
 def run_with_resources(work: Callable[[Resources], Awaitable[T]]) -> T:
     """Load settings, open resources, run ``work``; domain errors become one ``Error:`` line and exit 1."""
     debug = bool(click.get_current_context().find_root().params.get("debug"))
+    secrets_seen: tuple[str, ...] = ()
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        secrets_seen = settings.secrets
+        configure_logging(settings.log_level, secrets=settings.secrets)
 
         async def main() -> T:
             async with open_resources(settings) as resources:
@@ -56,7 +59,7 @@ def run_with_resources(work: Callable[[Resources], Awaitable[T]]) -> T:
             from service.ops.results import MigrationPlan
 
             click.echo(render.plan_text(msgspec.convert(exc.extra["plan"], MigrationPlan)), err=True)
-        click.echo(f"Error: {exc.detail}", err=True)
+        click.echo(f"Error: {mask_text(exc.detail, secrets_seen)}", err=True)
         sys.exit(1)
 
 
@@ -178,7 +181,7 @@ def serve_command(host: str | None, port: int | None, dev: bool) -> None:
         token = secrets.token_urlsafe(32)
         settings = dataclasses.replace(settings, tokens=(*settings.tokens, TokenEntry("dev", token_digest(token))))
         click.echo(f"Development admin token (shown once): {token}")
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=settings.secrets)
     try:
         app = _app_factory()(settings)
     except MaintenanceError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from service.core.errors import ConfigurationError
-from service.core.secrets import mask_url
+from service.core.secrets import credentials_in, mask_url
 
 Scope = Literal["admin", "read"]
 SearchEngineName = Literal["elasticsearch", "opensearch"]
@@ -72,6 +72,11 @@ class Settings:
     search: SearchSettings = field(default_factory=SearchSettings)
     reindex_datasets: bool = False
     log_level: str = "INFO"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every password the configured URLs carry, so ``mask_text`` can remove them from any text."""
+        return credentials_in(self.database_url) + credentials_in(self.search.url)
 
     def __repr__(self) -> str:
         return (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import structlog
@@ -12,16 +12,31 @@ import structlog
 from service.core.secrets import mask_text
 
 
-def _mask_secrets(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Last line of defence: no URL password ends up in a log line, whatever a caller passed."""
-    for key, value in event.items():
+def secret_masker(secrets: tuple[str, ...] = ()) -> Callable[[Any, str, MutableMapping[str, Any]], MutableMapping[str, Any]]:
+    """Last line of defence: no URL password or configured secret ends up in a log line, whatever a caller passed."""
+
+    def mask(value: Any) -> Any:
         if isinstance(value, str):
-            event[key] = mask_text(value)
-    return event
+            return mask_text(value, secrets)
+        if isinstance(value, dict):
+            return {k: mask(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [mask(v) for v in value]
+        return value
+
+    def processor(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        for key, value in event.items():
+            event[key] = mask(value)
+        return event
+
+    return processor
 
 
-def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
-    """Configure structlog once for the process; ``json=None`` picks JSON unless stderr is a TTY."""
+def configure_logging(level: str = "INFO", *, json: bool | None = None, secrets: tuple[str, ...] = ()) -> None:
+    """Configure structlog once for the process; ``json=None`` picks JSON unless stderr is a TTY.
+
+    ``secrets`` (``Settings.secrets``: the configured passwords) are masked in every value of every line.
+    """
     use_json = (not sys.stderr.isatty()) if json is None else json
     renderer: Any = structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
     structlog.configure(
@@ -30,7 +45,7 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
-            _mask_secrets,
+            secret_masker(secrets),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),

@@ -6,9 +6,36 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from service.core.errors import ConfigurationError
-from service.core.secrets import mask_url
+from service.core.secrets import MASK, is_secret_key, mask_url
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+# asyncpg.connect() keywords that make sense in a URL, plus SQLAlchemy's own asyncpg options.
+_QUERY_KEYS = {
+    "postgresql": frozenset(
+        {
+            "password",
+            "passfile",
+            "service",
+            "servicefile",
+            "ssl",
+            "direct_tls",
+            "server_settings",
+            "target_session_attrs",
+            "krbsrvname",
+            "gsslib",
+            "timeout",
+            "command_timeout",
+            "statement_cache_size",
+            "max_cached_statement_lifetime",
+            "max_cacheable_statement_size",
+            "prepared_statement_cache_size",
+            "prepared_statement_name_func",
+        }
+    ),
+    "sqlite": frozenset(
+        {"timeout", "uri", "mode", "cache", "immutable", "nolock", "vfs", "isolation_level", "detect_types", "cached_statements"}
+    ),
+}
 ACCEPTED = "postgresql://, postgresql+asyncpg://, postgresql+psycopg2://, sqlite:///PATH, sqlite+aiosqlite:///PATH"
 
 
@@ -23,6 +50,13 @@ def async_url(raw: str) -> URL:
         raise ConfigurationError(f"ARGILLA_DATABASE_URL uses {backend!r}, which is not supported; accepted: {ACCEPTED}")
     # Argilla's sync-era default carried check_same_thread, which aiosqlite does not need.
     query = {k: v for k, v in url.query.items() if k != "check_same_thread"}
+    unknown = sorted(set(query) - _QUERY_KEYS[backend])
+    if unknown:
+        # Passed on as driver keywords, they would fail at the first connection with a TypeError.
+        raise ConfigurationError(
+            f"ARGILLA_DATABASE_URL has query parameter(s) {', '.join(unknown)} that the {backend} driver does not take; "
+            f"accepted: {', '.join(sorted(_QUERY_KEYS[backend])) or 'none'}"
+        )
     return url.set(drivername=_ASYNC_DRIVERS[backend], query=query)
 
 
@@ -32,5 +66,8 @@ def dialect_of(raw: str) -> str:
 
 
 def masked(raw: str) -> str:
-    """The URL as it may be shown: password replaced by ``***``."""
-    return mask_url(async_url(raw).render_as_string(hide_password=False))
+    """The URL as it may be shown: password and credential query values replaced by ``***``."""
+    url = async_url(raw)
+    query = {key: (MASK if is_secret_key(key) else value) for key, value in url.query.items()}
+    # The query values are masked again as text: rendering percent-encodes the mask.
+    return mask_url(url.set(query=query).render_as_string(hide_password=True))

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from service.core.errors import MaintenanceError
+from service.core.secrets import mask_text
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:argilla-maintenance:problem:"
@@ -53,11 +54,25 @@ def problem_response(
     body: dict[str, Any] = msgspec.to_builtins(extra or {})
     body.update(type=problem_type(slug), title=title, status=status, detail=detail)
     if request is not None:
+        # Last line of defence: no configured password reaches a problem body, whatever an error carried.
+        settings = request.app.state.get("settings")
+        body = _masked(body, settings.secrets if settings is not None else ())
+    if request is not None:
         body["instance"] = request.url.path
     all_headers = dict(headers or {})
     if status == 401:
         all_headers.setdefault("WWW-Authenticate", 'Bearer realm="argilla-maintenance"')
     return Response(msgspec.json.encode(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers)
+
+
+def _masked(value: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return mask_text(value, secrets)
+    if isinstance(value, dict):
+        return {k: _masked(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v, secrets) for v in value]
+    return value
 
 
 def on_maintenance_error(request: Request[Any, Any, Any], exc: MaintenanceError) -> Response[bytes]:
