@@ -24,6 +24,7 @@ serve: install
 
 lint: install
 	$(BIN)/ruff check service tests bench migrations
+	$(BIN)/ruff format --check service tests bench migrations
 	$(BIN)/mypy service
 	$(BIN)/lint-imports
 

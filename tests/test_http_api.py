@@ -18,7 +18,7 @@ from service.app import create_app
 from service.core.config import Settings
 from service.db import history, locks
 from service.db.release_tags import RELEASE_TAGS
-from service.ops.migrate import MIGRATION_LOCK, MIGRATION_RESOURCE
+from service.ops.migration_lock import MIGRATION_LOCK, MIGRATION_RESOURCE
 from service.runtime import open_resources
 from tests.support.http import ADMIN, http_settings, leaked, problem_type
 

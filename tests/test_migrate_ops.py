@@ -234,7 +234,8 @@ async def test_busy_lock_names_the_running_operation_or_is_waited_for(resources:
 
     from service.core.errors import OperationConflict
     from service.db import history, locks
-    from service.ops.migrate import HOLDING, MIGRATION_LOCK, ensure_history_schema
+    from service.ops.history_schema import ensure_history_schema
+    from service.ops.migration_lock import HOLDING, MIGRATION_LOCK
 
     await ensure_history_schema(resources)
     holder, _ = await history.create(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.db.history import OperationRecord
+from service.core.operation_record import OperationRecord
 from service.ops.results import MigrationPlan, RevisionsResult
 
 

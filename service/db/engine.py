@@ -5,16 +5,22 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
+import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from service.core.config import Settings
 from service.core.errors import DatabaseUnavailable
 from service.db.urls import async_url, masked
+
+# The handle operations carry and pass back to the functions of this package (they never open it themselves).
+Engine: TypeAlias = AsyncEngine
+# What a failed database call may raise, for callers that log and carry on (heartbeats, the stale sweep, shutdown).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -69,6 +75,12 @@ def _on_sqlite_connect(engine: AsyncEngine, *, foreign_keys: bool, transactional
         @event.listens_for(engine.sync_engine, "begin")
         def _begin(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One ``SELECT 1`` round trip (readiness)."""
+    async with engine.connect() as conn:
+        await conn.execute(sa.text("SELECT 1"))
 
 
 @contextlib.contextmanager

@@ -4,42 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.core.errors import OperationNotFound
+from service.core.errors import OperationConflict, OperationNotFound
+from service.core.operation_record import ACTIVE, OperationRecord, Status
 from service.db.history_tables import operations
-
-Status = Literal["queued", "running", "succeeded", "failed", "interrupted"]
-ACTIVE: tuple[Status, ...] = ("queued", "running")
-FINISHED: tuple[Status, ...] = ("succeeded", "failed", "interrupted")
-
-
-class OperationRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """One maintenance operation as recorded in SQL and shown by the API and the CLI."""
-
-    id: str
-    kind: str
-    status: Status
-    actor: str
-    resource: str
-    parameters: dict[str, Any]
-    from_revision: str | None = None
-    to_revision: str | None = None
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    heartbeat_at: datetime | None = None
-    duration_seconds: float | None = None
-    progress: dict[str, Any] | None = None
-    steps: list[dict[str, Any]] | None = None
-    result: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
-    idempotency_key: str | None = None
 
 
 class StoredOperation(msgspec.Struct, frozen=True):
@@ -81,7 +55,9 @@ async def create(
     fingerprint: str | None = None,
     from_revision: str | None = None,
 ) -> tuple[StoredOperation, bool]:
-    """Insert and commit a new operation; with a known idempotency key, return that one (``created=False``)."""
+    """Insert and commit a new operation; with a known idempotency key, return that one (``created=False``).
+
+    Raises ``OperationConflict`` while a SQLite migration holds the database's write lock."""
     now = utcnow()
     values: dict[str, Any] = {
         "id": str(uuid.uuid4()),
@@ -101,6 +77,11 @@ async def create(
     try:
         async with engine.begin() as conn:
             await conn.execute(operations.insert().values(**values))
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig).lower():
+            raise
+        # SQLite: a migration holds the write lock for its whole run.
+        raise OperationConflict("a migration holds the database's write lock; retry when it has finished") from None
     except IntegrityError:
         if idempotency_key is None:
             raise

@@ -1,7 +1,8 @@
 """Bridge to Alembic: the revision chain, a database's current revision, planning, running and dry-run SQL.
 
-Everything is read from Alembic's objects (``ScriptDirectory``, ``MigrationContext``), never from
-printed output. Alembic keeps module-level state, so callers serialise commands (see ops.migrate).
+The chain is read from Alembic's objects (``ScriptDirectory``), never from printed output; a database's
+revision is one query on its version table. Alembic keeps module-level state, so callers serialise
+commands (see ops.migration_lock).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.core.errors import (
     AmbiguousRevision,
@@ -181,14 +181,14 @@ def tag_of(revision: str) -> str | None:
     return REVISION_TAGS.get(revision)
 
 
-def current_heads(connection: Connection, version_table: str = ARGILLA_VERSION_TABLE) -> tuple[str, ...]:
-    """The revision(s) stored in the database's version table (empty for a fresh database)."""
-    context = MigrationContext.configure(connection, opts={"version_table": version_table})
-    return tuple(context.get_current_heads())
+async def stored_heads(engine: AsyncEngine, version_table: str = ARGILLA_VERSION_TABLE) -> tuple[str, ...]:
+    """The revision(s) in the database's version table (empty for a fresh database), on a connection of its own."""
+    async with engine.connect() as conn:
+        return await read_version_table(conn, version_table)
 
 
 async def read_version_table(conn: AsyncConnection, version_table: str = ARGILLA_VERSION_TABLE) -> tuple[str, ...]:
-    """Same answer as ``current_heads``, in one query (the request path: no MigrationContext, no reflection)."""
+    """The revision(s) stored in ``version_table``, in one query (the request path: no MigrationContext, no reflection)."""
     try:
         result: sa.CursorResult[Any] = await conn.execute(
             sa.select(sa.column("version_num")).select_from(sa.table(version_table))

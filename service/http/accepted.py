@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, Response
 
 from service.core.config import Settings
-from service.db.history import FINISHED, OperationRecord
+from service.core.operation_record import FINISHED, OperationRecord
 from service.http.prefer import applied, requested_wait
 from service.ops.runner import Launch, OperationRunner
 

@@ -9,9 +9,8 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from service.core.config import Settings
+from service.db.engine import Engine
 from service.db.revisions import Chain
 
 
@@ -25,7 +24,7 @@ class Resources:
     """Opened once per process (by the app's lifespan or a CLI command) and passed to operations."""
 
     settings: Settings
-    engine: AsyncEngine
+    engine: Engine
     chain: Chain
     holder: str = field(default_factory=process_identity)
     # Alembic keeps module-level state: one Alembic command at a time in this process.

@@ -1,15 +1,12 @@
-"""Operation: readiness checks (the database now; the search engine once it is wired in)."""
+"""Operation: readiness of the database (the search engine's check is ops.reindex's ``check_search_engine``)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from service.db.engine import translate_errors
+from service.db.engine import ping, translate_errors
 from service.ops.context import Resources
 
 
 async def check_database(resources: Resources) -> None:
-    """Run ``SELECT 1``; raise ``DatabaseUnavailable`` (URL masked) when the database cannot be reached."""
+    """One round trip; raise ``DatabaseUnavailable`` (URL masked) when the database cannot be reached."""
     with translate_errors(resources.settings.database_url):
-        async with resources.engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
+        await ping(resources.engine)

@@ -1,7 +1,8 @@
 """Operation: migrate Argilla's schema to a target (upgrade, guarded downgrade, or dry run).
 
 One migration at a time: an asyncio lock in this process (Alembic keeps global state) and a
-database lock across processes (see db.locks). The history row is committed before any work.
+database lock across processes (see db.locks and ops.migration_lock). The history row is committed
+before any work.
 """
 
 from __future__ import annotations
@@ -12,23 +13,17 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
-from service.core.errors import (
-    DowngradeNotAllowed,
-    IntegrityCheckFailed,
-    MaintenanceError,
-    MigrationFailed,
-    MultipleHeads,
-    OperationConflict,
-)
-from service.db import history, locks
-from service.db.engine import create_migration_engine, translate_errors
-from service.db.revisions import Direction, Step, make_config, offline_sql, run, tag_of, upgrade_maintenance_track
+from service.core.errors import DowngradeNotAllowed, MigrationFailed, MultipleHeads
+from service.db import locks
+from service.db.engine import translate_errors
+from service.db.revisions import Direction, Step, offline_sql, tag_of
+from service.db.row_counts import count_dropped
+from service.db.schema_migration import MigrationStepFailed, migrate_argilla_schema
 from service.db.urls import dialect_of
 from service.ops.context import Resources
+from service.ops.history_schema import ensure_history_schema
+from service.ops.migration_lock import HOLDING, MIGRATION_LOCK, MIGRATION_RESOURCE, conflict
 from service.ops.recording import Recorder, final_record, recorded
 from service.ops.results import (
     DroppedColumn,
@@ -40,27 +35,7 @@ from service.ops.results import (
 )
 from service.ops.revisions import database_heads
 
-MIGRATION_LOCK = "migration"
-MIGRATION_RESOURCE = "database"
-HOLDING = "holding the migration lock"
 Started = Callable[[str], None]
-
-
-async def ensure_history_schema(resources: Resources) -> None:
-    """Create or update our own history and lock tables (their own Alembic track, serialised), once a process."""
-    if resources.history_ready:
-        return
-    engine = create_migration_engine(resources.settings)
-    try:
-        async with resources.alembic_lock:
-            with translate_errors(resources.settings.database_url):
-                async with engine.begin() as conn:
-                    if engine.dialect.name == "postgresql":
-                        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(locks.advisory_key("schema"))))
-                    await conn.run_sync(upgrade_maintenance_track)
-        resources.history_ready = True
-    finally:
-        await engine.dispose()
 
 
 async def plan_migration(resources: Resources, request: MigrateRequest) -> MigrationPlan:
@@ -79,26 +54,23 @@ async def plan_migration(resources: Resources, request: MigrateRequest) -> Migra
 
 
 async def _describe(resources: Resources, step: Step) -> PlannedStep:
-    tables: list[DroppedTable] = []
-    columns: list[DroppedColumn] = []
+    table_rows: list[int] = []
+    column_values: list[int] = []
     if step.drops.tables or step.drops.columns:
         with translate_errors(resources.settings.database_url):
-            async with resources.engine.connect() as conn:
-                for name in step.drops.tables:
-                    tables.append(DroppedTable(name, await _count(conn, name)))
-                for qualified in step.drops.columns:
-                    table, column = qualified.split(".", 1)
-                    columns.append(DroppedColumn(table, column, await _count(conn, table, column)))
+            table_rows, column_values = await count_dropped(resources.engine, step.drops.tables, step.drops.columns)
+    tables = [DroppedTable(name, rows) for name, rows in zip(step.drops.tables, table_rows, strict=True)]
+    columns = [
+        DroppedColumn(table, column, values)
+        for (table, column), values in zip(_split(step.drops.columns), column_values, strict=True)
+    ]
     return PlannedStep(
         step.revision, step.down_revision, step.message, step.direction, tag_of(step.revision), tables, columns, step.drops.rows
     )
 
 
-async def _count(conn: Any, table: str, column: str | None = None) -> int:
-    query = sa.select(sa.func.count()).select_from(sa.table(table))
-    if column is not None:
-        query = query.where(sa.column(column).is_not(None))
-    return int((await conn.execute(query)).scalar_one())
+def _split(qualified_columns: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(table, column) for table, column in (name.split(".", 1) for name in qualified_columns)]
 
 
 async def migrate(
@@ -213,84 +185,26 @@ async def _database_lock(resources: Resources, recorder: Recorder, timeout: floa
         raise await conflict(resources, recorder.id) from None
 
 
-async def conflict(resources: Resources, own_id: str) -> OperationConflict:
-    """An ``OperationConflict`` naming the operation that holds the database (or the lock holder)."""
-    running = [
-        op
-        for op in await history.active_on(resources.engine, (MIGRATION_RESOURCE,))
-        if op.id != own_id and op.status == "running"
-    ]
-    running.sort(key=lambda op: (op.progress or {}).get("phase") != HOLDING)
-    if running:
-        op = running[0]
-        since = (op.started_at or op.created_at).isoformat()
-        return OperationConflict(
-            f"operation {op.id} ({op.kind} by {op.actor}, running since {since}) holds this database; "
-            "wait for it to finish (GET /operations/{id}) or pass a lock timeout",
-            operation_id=op.id,
-            operation_url=f"/operations/{op.id}",
-            running_since=since,
-        )
-    holders = await locks.holders(resources.engine, MIGRATION_LOCK)
-    who = f" held by {holders[0][0]}" if holders else ""
-    return OperationConflict(f"another migration holds the database lock{who}; retry later or pass a lock timeout")
-
-
 async def _apply(resources: Resources, recorder: Recorder, plan: MigrationPlan) -> None:
-    engine = create_migration_engine(resources.settings)
-    sqlite = engine.dialect.name == "sqlite"
     direction: Direction = "downgrade" if plan.direction == "downgrade" else "upgrade"
 
     def on_step(revision: str, step_direction: Direction, seconds: float) -> None:
         recorder.steps.append({"revision": revision, "direction": step_direction, "seconds": round(seconds, 6)})
 
-    recorder.paused = sqlite
+    # SQLite: the run holds the database's write lock, so history writes wait until it ends.
+    recorder.paused = dialect_of(resources.settings.database_url) == "sqlite"
     try:
-        with translate_errors(resources.settings.database_url):
-            async with engine.begin() as conn:
-                await conn.run_sync(_run_alembic, direction, plan.to_revision, on_step, sqlite)
-    except MaintenanceError:
-        raise
-    except SQLAlchemyError as exc:
-        if sqlite and "database is locked" in str(getattr(exc, "orig", exc)).lower():
-            raise OperationConflict(
-                "another connection holds SQLite's write lock (a migration or a long write); nothing was changed, retry later"
-            ) from exc
+        await migrate_argilla_schema(resources.settings, direction, plan.to_revision, on_step)
+    except MigrationStepFailed as exc:
         failed = _failed_step(plan, len(recorder.steps))
         raise MigrationFailed(
-            f"step {failed} failed ({type(getattr(exc, 'orig', exc)).__name__}); the run was rolled back and the "
+            f"step {failed} failed ({exc.error_type}); the run was rolled back and the "
             f"database is still at {plan.from_revision or '<base>'}; see the service log for the database's message",
             failed_revision=failed,
         ) from exc
     finally:
         recorder.paused = False
-        await engine.dispose()
 
 
 def _failed_step(plan: MigrationPlan, done: int) -> str:
     return plan.steps[done].revision if done < len(plan.steps) else plan.to_revision
-
-
-def _run_alembic(
-    connection: Connection, direction: Direction, target: str, on_step: Callable[[str, Direction, float], None], sqlite: bool
-) -> None:
-    before = _fk_violations(connection) if sqlite else {}
-    run(connection, make_config("argilla"), direction, target, on_step)
-    if sqlite:
-        after = _fk_violations(connection)
-        grown = {key: count for key, count in after.items() if count > before.get(key, 0)}
-        if grown:
-            summary = ", ".join(f"{table} -> {parent}: {count}" for (table, parent), count in sorted(grown.items()))
-            raise IntegrityCheckFailed(
-                f"PRAGMA foreign_key_check found new violations after the migration ({summary}); "
-                "the run was rolled back and nothing changed",
-                violations=[{"table": t, "parent": p, "rows": c} for (t, p), c in sorted(grown.items())],
-            )
-
-
-def _fk_violations(connection: Connection) -> dict[tuple[str, str], int]:
-    counts: dict[tuple[str, str], int] = {}
-    for row in connection.exec_driver_sql("PRAGMA foreign_key_check").all():
-        key = (str(row[0]), str(row[2]))
-        counts[key] = counts.get(key, 0) + 1
-    return counts

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from service.core.errors import InvalidRequest
+from service.core.operation_record import STATUSES, OperationRecord
 from service.db import history
-from service.db.history import OperationRecord
 from service.ops.context import Resources
-from service.ops.migrate import ensure_history_schema
+from service.ops.history_schema import ensure_history_schema
 from service.ops.results import OperationPage
 
-STATUSES = ("queued", "running", "succeeded", "failed", "interrupted")
 MAX_LIMIT = 500
 
 

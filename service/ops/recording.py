@@ -10,11 +10,11 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy.exc import SQLAlchemyError
 
 from service.core.errors import MaintenanceError
+from service.core.operation_record import OperationRecord
 from service.db import history
-from service.db.history import OperationRecord
+from service.db.engine import DATABASE_ERRORS
 from service.ops.context import Resources
 
 log = structlog.get_logger("service.operations")
@@ -54,7 +54,7 @@ class Recorder:
     async def flush(self) -> None:
         if self.paused:
             return
-        with contextlib.suppress(SQLAlchemyError):
+        with contextlib.suppress(*DATABASE_ERRORS):
             await history.update(self.resources.engine, self.id, heartbeat_at=history.utcnow(), **self.snapshot())
 
     async def _beat(self) -> None:

@@ -37,12 +37,13 @@ from service.core.errors import (
     SearchEngineUnavailable,
     UnsupportedSchema,
 )
+from service.core.operation_record import OperationRecord
 from service.db import history, locks
 from service.db import records as repo
-from service.db.history import OperationRecord
 from service.db.records import Dataset
 from service.ops.context import Resources
-from service.ops.migrate import MIGRATION_LOCK, conflict, ensure_history_schema
+from service.ops.history_schema import ensure_history_schema
+from service.ops.migration_lock import MIGRATION_LOCK, conflict
 from service.ops.recording import Recorder, final_record, recorded
 from service.ops.revisions import database_heads
 from service.search.bulk import BulkWriter

@@ -6,7 +6,7 @@ from typing import Literal
 
 import msgspec
 
-from service.db.history import OperationRecord
+from service.core.operation_record import OperationRecord
 
 Direction = Literal["upgrade", "downgrade", "none"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from service.db.engine import translate_errors
 from service.db.release_tags import RELEASE_TAGS
-from service.db.revisions import message_of, read_version_table, tag_of
+from service.db.revisions import message_of, stored_heads, tag_of
 from service.db.urls import dialect_of, masked
 from service.ops.context import Resources
 from service.ops.results import CurrentRevision, RevisionEntry, RevisionsResult, TaggedRevision
@@ -13,8 +13,7 @@ from service.ops.results import CurrentRevision, RevisionEntry, RevisionsResult,
 async def database_heads(resources: Resources) -> tuple[str, ...]:
     """The revision(s) in the database's ``alembic_version`` (empty when it has none)."""
     with translate_errors(resources.settings.database_url):
-        async with resources.engine.connect() as conn:
-            return await read_version_table(conn)
+        return await stored_heads(resources.engine)
 
 
 async def list_revisions(resources: Resources) -> RevisionsResult:

@@ -15,13 +15,15 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from service.core.errors import IdempotencyKeyReused, MaintenanceError, OperationConflict
+from service.core.errors import IdempotencyKeyReused, MaintenanceError
+from service.core.operation_record import FINISHED, OperationRecord
 from service.db import history, locks
-from service.db.history import FINISHED, OperationRecord
+from service.db.engine import DATABASE_ERRORS
 from service.ops.context import Resources
-from service.ops.migrate import MIGRATION_LOCK, MIGRATION_RESOURCE, ensure_history_schema, migrate
+from service.ops.history_schema import ensure_history_schema
+from service.ops.migrate import migrate
+from service.ops.migration_lock import MIGRATION_LOCK, MIGRATION_RESOURCE
 from service.ops.reindex import ReindexRequest, reindex, reindex_resource
 from service.ops.results import MigrateRequest
 
@@ -31,6 +33,8 @@ Work = Callable[[str, Started], Awaitable[None]]
 log = structlog.get_logger("service.runner")
 POLL_SECONDS = 0.2
 STARTUP_ACTOR = "startup:REINDEX_DATASETS"
+# A sweep that meets these logs and waits for the next round (the database may be down for a while).
+SWEEP_ERRORS: tuple[type[Exception], ...] = (MaintenanceError, *DATABASE_ERRORS)
 
 
 class Launch(msgspec.Struct, frozen=True):
@@ -112,22 +116,16 @@ class OperationRunner:
         ours, and return once it reports its locks held (or raise the refusal it met before that)."""
         engine = self.resources.engine
         await ensure_history_schema(self.resources)
-        try:
-            stored, created = await history.create(
-                engine,
-                kind=kind,
-                actor=actor,
-                resource=resource,
-                parameters=msgspec.to_builtins(request),
-                holder=self.resources.holder,
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
-            )
-        except OperationalError as exc:
-            if "locked" not in str(exc.orig).lower():
-                raise
-            # SQLite: a migration holds the write lock for its whole run.
-            raise OperationConflict("a migration holds the database's write lock; retry when it has finished") from None
+        stored, created = await history.create(
+            engine,
+            kind=kind,
+            actor=actor,
+            resource=resource,
+            parameters=msgspec.to_builtins(request),
+            holder=self.resources.holder,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+        )
         if not created:
             if stored.fingerprint != fingerprint:
                 raise IdempotencyKeyReused(
@@ -188,7 +186,7 @@ class OperationRunner:
                 exclude=held + tuple(self.tasks),
                 reason="its heartbeat stopped (the process running it died)",
             )
-        except (MaintenanceError, SQLAlchemyError, OSError) as exc:
+        except SWEEP_ERRORS as exc:
             log.warning("stale operation sweep failed", error_type=type(exc).__name__)
             return []
         if ids:
@@ -214,7 +212,7 @@ class OperationRunner:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         if self.resources.history_ready:
-            with contextlib.suppress(SQLAlchemyError, OSError):
+            with contextlib.suppress(*DATABASE_ERRORS):
                 await history.interrupt(
                     self.resources.engine,
                     holder=self.resources.holder,

@@ -8,7 +8,7 @@ from litestar import Request, Response, post
 from litestar.di import NamedDependency
 
 from service.core.config import Settings
-from service.db.history import OperationRecord
+from service.core.operation_record import OperationRecord
 from service.http.accepted import operation_response
 from service.http.bodies import decode_json_body, fingerprint, idempotency_key
 from service.http.guard import actor_of

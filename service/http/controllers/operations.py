@@ -8,7 +8,7 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from service.db.history import OperationRecord
+from service.core.operation_record import OperationRecord
 from service.ops.context import Resources
 from service.ops.operations import MAX_LIMIT, get_operation, list_operations
 from service.ops.results import OperationPage

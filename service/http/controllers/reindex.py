@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from service.core.config import Settings
-from service.db.history import OperationRecord
+from service.core.operation_record import OperationRecord
 from service.http.accepted import operation_response
 from service.http.bodies import fingerprint, idempotency_key
 from service.http.guard import actor_of

@@ -1,0 +1,84 @@
+"""Running Alembic on an engine of its own: Argilla's chain in one transaction (SQLite: checked for new
+foreign-key violations) and our own tables' track under a database-wide lock."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.core.config import Settings
+from service.core.errors import IntegrityCheckFailed, MaintenanceError, OperationConflict
+from service.db.engine import create_migration_engine, translate_errors
+from service.db.locks import advisory_key
+from service.db.revisions import Direction, StepCallback, make_config, run, upgrade_maintenance_track
+
+
+class MigrationStepFailed(Exception):
+    """A step raised a database error; the run was rolled back. Carries the driver error's class name only."""
+
+    def __init__(self, error_type: str) -> None:
+        super().__init__(error_type)
+        self.error_type = error_type
+
+
+async def upgrade_history_tables(settings: Settings) -> None:
+    """Create or update our history and lock tables; on PostgreSQL one process at a time (transaction lock)."""
+    engine = create_migration_engine(settings)
+    try:
+        with translate_errors(settings.database_url):
+            async with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    await conn.execute(select(func.pg_advisory_xact_lock(advisory_key("schema"))))
+                await conn.run_sync(upgrade_maintenance_track)
+    finally:
+        await engine.dispose()
+
+
+async def migrate_argilla_schema(settings: Settings, direction: Direction, target: str, on_step: StepCallback) -> None:
+    """Run Argilla's chain to ``target`` in one transaction; ``on_step`` gets each applied step's seconds.
+
+    Raises ``OperationConflict`` when SQLite's write lock is taken, ``IntegrityCheckFailed`` for new
+    foreign-key violations (SQLite), ``MigrationStepFailed`` for any other database error.
+    """
+    engine = create_migration_engine(settings)
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        with translate_errors(settings.database_url):
+            async with engine.begin() as conn:
+                await conn.run_sync(_run_checked, direction, target, on_step, sqlite)
+    except MaintenanceError:
+        raise
+    except SQLAlchemyError as exc:
+        driver_error = getattr(exc, "orig", exc)
+        if sqlite and "database is locked" in str(driver_error).lower():
+            raise OperationConflict(
+                "another connection holds SQLite's write lock (a migration or a long write); nothing was changed, retry later"
+            ) from exc
+        raise MigrationStepFailed(type(driver_error).__name__) from exc
+    finally:
+        await engine.dispose()
+
+
+def _run_checked(connection: Connection, direction: Direction, target: str, on_step: StepCallback, sqlite: bool) -> None:
+    before = _fk_violations(connection) if sqlite else {}
+    run(connection, make_config("argilla"), direction, target, on_step)
+    if not sqlite:
+        return
+    after = _fk_violations(connection)
+    grown = {key: count for key, count in after.items() if count > before.get(key, 0)}
+    if grown:
+        summary = ", ".join(f"{table} -> {parent}: {count}" for (table, parent), count in sorted(grown.items()))
+        raise IntegrityCheckFailed(
+            f"PRAGMA foreign_key_check found new violations after the migration ({summary}); "
+            "the run was rolled back and nothing changed",
+            violations=[{"table": t, "parent": p, "rows": c} for (t, p), c in sorted(grown.items())],
+        )
+
+
+def _fk_violations(connection: Connection) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for row in connection.exec_driver_sql("PRAGMA foreign_key_check").all():
+        key = (str(row[0]), str(row[2]))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
