@@ -19,7 +19,7 @@ from service.http.controllers.reindex import reindex_all, reindex_dataset
 from service.http.controllers.revisions import revisions
 from service.http.dependencies import DEPENDENCIES
 from service.http.guard import make_guard
-from service.http.middleware import before_send, request_context
+from service.http.middleware import before_send, refuse_control_characters, request_context
 from service.http.openapi import openapi_config
 from service.http.problems import EXCEPTION_HANDLERS
 from service.ops.runner import OperationRunner
@@ -62,6 +62,7 @@ def create_app(settings: Settings) -> Litestar:
         guards=[make_guard(settings.tokens, metrics_public=settings.metrics_public)],
         middleware=[request_context],
         before_send=[before_send],
+        before_request=refuse_control_characters,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(_version()),
         state=State({"settings": settings, "metrics": Metrics(), "resources": None, "runner": None}),

@@ -30,7 +30,8 @@ ENDPOINTS = [
     ("GET", "/metrics", False, 200),
     ("GET", "/livez", True, 200),
     ("GET", "/readyz", True, 200),
-    ("GET", "/schema/openapi.json", True, 200),
+    ("GET", "/schema/openapi.json", False, 200),  # decided: the served spec needs a token (any scope)
+    ("GET", "/schema", False, 200),
 ]
 
 

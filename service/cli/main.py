@@ -189,8 +189,11 @@ def serve_command(host: str | None, port: int | None, dev: bool) -> None:
         sys.exit(1)
     # uvicorn re-raises SIGTERM after its graceful shutdown; by then stopping is the expected, clean outcome.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
+    from service.cli.serving import protocol_with_header_timeout
+
     uvicorn.run(
         app,
+        http=protocol_with_header_timeout(settings.header_timeout),
         host=host or settings.host,
         port=settings.port if port is None else port,
         log_config=None,

@@ -69,6 +69,7 @@ class Settings:
     max_wait: float = 60.0
     shutdown_grace: float = 20.0
     max_body_bytes: int = 64 * 1024
+    header_timeout: float = 10.0
     search: SearchSettings = field(default_factory=SearchSettings)
     reindex_datasets: bool = False
     log_level: str = "INFO"
@@ -111,6 +112,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port=int(_number(env, "ARGILLA_MAINT_PORT", DEFAULT_PORT, minimum=0, integer=True)),
         max_wait=_number(env, "ARGILLA_MAINT_MAX_WAIT_SECONDS", 60.0, minimum=0),
         shutdown_grace=_number(env, "ARGILLA_MAINT_SHUTDOWN_GRACE_SECONDS", 20.0, minimum=0),
+        header_timeout=_number(env, "ARGILLA_MAINT_HEADER_TIMEOUT_SECONDS", 10.0, minimum=0.1),
         search=_search_settings(env),
         reindex_datasets=_flag(env, "REINDEX_DATASETS", False),
         log_level=_choice(env, "ARGILLA_MAINT_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),

@@ -11,6 +11,8 @@
     |   +-- UnsupportedMediaType           415 unsupported-media-type
     |   +-- MalformedBody                  400 malformed-json
     |   +-- InvalidBody                    422 invalid-body (unknown field, wrong type)
+    |   +-- InvalidDatasetId               422 invalid-dataset-id (not a UUID)
+    |   +-- ClientDisconnected             499 client-disconnected (the client left mid-body; counted, not a 500)
     +-- Unauthorized                       401 unauthorized
     +-- Forbidden                          403 forbidden
     +-- MultipleHeads                      409 multiple-heads
@@ -183,3 +185,16 @@ class InvalidBody(InvalidRequest):
     status = 422
     slug = "invalid-body"
     title = "Body does not match the schema (unknown field or wrong type)"
+
+
+class InvalidDatasetId(InvalidRequest):
+    status = 422
+    slug = "invalid-dataset-id"
+    title = "Dataset id is not a UUID"
+
+
+class ClientDisconnected(InvalidRequest):
+    # nginx's "client closed request": nobody reads the answer, but metrics and logs must not call it a 500.
+    status = 499
+    slug = "client-disconnected"
+    title = "Client disconnected before the request was read"

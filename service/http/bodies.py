@@ -8,8 +8,16 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
+from litestar.exceptions import InternalServerException
 
-from service.core.errors import InvalidBody, InvalidRequest, MalformedBody, PayloadTooLarge, UnsupportedMediaType
+from service.core.errors import (
+    ClientDisconnected,
+    InvalidBody,
+    InvalidRequest,
+    MalformedBody,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 T = TypeVar("T", bound=msgspec.Struct)
 _FIELD = re.compile(r"unknown field `([^`]*)`|at `\$\.([A-Za-z0-9_]+)")
@@ -27,10 +35,16 @@ async def read_body(request: Request[Any, Any, Any], max_bytes: int) -> bytes:
     if declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {max_bytes}", limit=max_bytes)
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise PayloadTooLarge(f"the body is over {max_bytes} bytes, the limit", limit=max_bytes)
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_bytes:
+                raise PayloadTooLarge(f"the body is over {max_bytes} bytes, the limit", limit=max_bytes)
+    except InternalServerException as exc:
+        # Litestar's only signal that the client went away while sending the body.
+        if request.scope.get("state", {}).get("client_disconnected"):
+            raise ClientDisconnected("the client disconnected before sending the whole body") from exc
+        raise
     return bytes(body)
 
 

@@ -6,16 +6,21 @@ import re
 import time
 import uuid
 from typing import Any, cast
+from urllib.parse import unquote_plus
 
 import structlog
+from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
+from service.core.errors import InvalidRequest
 from service.core.metrics import Metrics
 
 REQUEST_ID_HEADER = "x-request-id"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 UNMATCHED_ROUTE = "<unmatched>"
+CLIENT_CLOSED = 499
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 log = structlog.get_logger("service.http")
 
 
@@ -39,17 +44,26 @@ def request_context(app: ASGIApp) -> ASGIApp:
         request_id = request_id_of(scope)
         raw["state"]["routed"] = True
         started, status = time.perf_counter(), 500
+        responded = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
             await send(message)
+
+        async def receive_wrapper() -> ReceiveMessage:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raw["state"]["client_disconnected"] = True
+            return message
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
-                await app(scope, receive, send_wrapper)
+                await app(scope, receive_wrapper, send_wrapper)
             finally:
+                if raw["state"].get("client_disconnected") and (not responded or status == CLIENT_CLOSED):
+                    status = CLIENT_CLOSED  # the client left: nobody failed, nobody got an answer
                 seconds = time.perf_counter() - started
                 route = raw.get("path_template") or UNMATCHED_ROUTE
                 metrics = raw["app"].state.get("metrics")
@@ -71,3 +85,17 @@ async def before_send(message: Message, scope: Scope) -> None:
         metrics = raw["app"].state.get("metrics")
         if isinstance(metrics, Metrics):
             metrics.http_request(raw["method"], UNMATCHED_ROUTE, message["status"], None)
+
+
+def refuse_control_characters(request: Request[Any, Any, Any]) -> None:
+    """``before_request``: a NUL or other control character in the path or a query value is bad input (400).
+
+    Such values can never name an operation, a dataset or a kind, and PostgreSQL refuses NUL in text.
+    """
+    raw = cast(dict[str, Any], request.scope)
+    query = unquote_plus(raw.get("query_string", b"").decode("latin-1"))
+    if _CONTROL.search(raw.get("path", "")) or _CONTROL.search(query):
+        raise InvalidRequest(
+            "the path or a query parameter contains a NUL byte or another control character; "
+            "accepted: printable characters only (ids are UUIDs, kinds and statuses are words)"
+        )

@@ -39,12 +39,13 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "503": "Database unreachable",
     },
     "listOperations": {
-        "400": "Invalid query parameter",
+        "400": "Invalid query parameter (an unknown status lists the accepted ones; NUL or control characters)",
         "401": "Missing or invalid token",
         "500": "Internal error",
         "503": "Database unreachable",
     },
     "getOperation": {
+        "400": "NUL or control character in the id",
         "401": "Missing or invalid token",
         "404": "No such operation",
         "500": "Internal error",
@@ -59,11 +60,12 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "503": "Database or search engine unreachable",
     },
     "reindexDataset": {
+        "400": "NUL or control character in the path",
         "401": "Missing or invalid token",
         "403": "Read-only token",
         "404": "No such dataset",
         "409": "Another operation holds this dataset",
-        "422": "Database schema too old to reindex",
+        "422": "Dataset id is not a UUID, or database schema too old to reindex",
         "500": "Internal error",
         "503": "Database or search engine unreachable",
     },
@@ -193,13 +195,15 @@ def _schema_not_found(response: Response[Any]) -> Response[Any]:
 
 
 def openapi_config(version: str) -> OpenAPIConfig:
-    """Serve the completed description (public) at /schema and /schema/openapi.json."""
+    """Serve the completed description at /schema and /schema/openapi.json, behind the token guard.
+
+    Any token (read scope is enough) may read it: the spec is public in the repository anyway, but the
+    served one names the deployed version, and nothing but liveness and readiness answers anonymously.
+    """
     return OpenAPIConfig(
         title="Argilla maintenance API",
         version=version,
         description="Schema migrations and operation history of an Argilla deployment. Errors are RFC 9457 problems.",
         render_plugins=[CompletedJsonPlugin(path="/openapi.json")],
-        openapi_router=Router(
-            "/schema", route_handlers=[], opt={"public": True}, include_in_schema=False, after_request=_schema_not_found
-        ),
+        openapi_router=Router("/schema", route_handlers=[], include_in_schema=False, after_request=_schema_not_found),
     )

@@ -32,6 +32,7 @@ import structlog
 
 from service.core.errors import (
     DatasetNotFound,
+    InvalidDatasetId,
     OperationConflict,
     ReindexFailed,
     SearchEngineUnavailable,
@@ -71,6 +72,19 @@ class ReindexRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw
     """One dataset (its id), or every published dataset when ``dataset_id`` is omitted."""
 
     dataset_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # Validated before anything else (engine, schema, locks): Argilla's dataset ids are UUIDs.
+        if self.dataset_id is None:
+            return
+        try:
+            canonical = str(UUID(self.dataset_id))
+        except ValueError:
+            raise InvalidDatasetId(
+                "the dataset id is not a UUID; accepted: a dataset id as Argilla shows it, "
+                "e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6"
+            ) from None
+        msgspec.structs.force_setattr(self, "dataset_id", canonical)
 
 
 class DatasetOutcome(msgspec.Struct, frozen=True, kw_only=True):
