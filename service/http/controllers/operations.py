@@ -8,9 +8,9 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from service.core.operation_record import OperationRecord
+from service.core.operation_record import STATUSES, OperationRecord
 from service.ops.context import Resources
-from service.ops.operations import MAX_LIMIT, STATUSES, get_operation, list_operations
+from service.ops.operations import MAX_LIMIT, get_operation, list_operations
 from service.ops.results import OperationPage
 
 MAX_OFFSET = 2**31 - 1  # a SQL integer; larger offsets would overflow the database's OFFSET
