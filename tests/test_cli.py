@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from service.cli import exit_codes
 from service.cli.main import cli
 
 HEAD = "580a6553186f"
@@ -68,11 +69,11 @@ def test_usage_errors_exit_2(sqlite_url: str, tmp_path: Path) -> None:
 
 
 def test_unreachable_database_never_prints_password(postgres_server: str, tmp_path: Path) -> None:
-    """The database-unreachable error shows the URL with *** instead of the password."""
+    """The database-unreachable error shows the URL with *** instead of the password, and exits TRANSIENT (retry may pass)."""
     url = sa.make_url(postgres_server).set(port=1, password="TopSecret-9").render_as_string(hide_password=False)
     for args in (["database", "revisions"], ["database", "migrate"], ["operations", "list"]):
         code, out, err = run_cli(args, url, tmp_path)
-        assert code == 1 and "TopSecret-9" not in out + err and "***" in err
+        assert code == exit_codes.TRANSIENT and "TopSecret-9" not in out + err and "***" in err
 
 
 def test_two_processes_migrate_exactly_one_runs(database_url: str, tmp_path: Path) -> None:
@@ -91,7 +92,7 @@ def test_two_processes_migrate_exactly_one_runs(database_url: str, tmp_path: Pat
     assert sum(1 for steps in applied if steps) == 1, outputs
     for (_, err), code in zip(outputs, codes, strict=True):
         if code != 0:
-            assert code == 1 and ("holds this database" in err or "holds the database lock" in err), err
+            assert code == exit_codes.TRANSIENT and ("holds this database" in err or "holds the database lock" in err), err
     code, out, _ = run_cli(["database", "revisions", "--json"], database_url, tmp_path)
     assert json.loads(out)["current"][0]["revision"] == HEAD
 
@@ -103,3 +104,13 @@ def test_dry_run_prints_sql_and_changes_nothing(sqlite_url: str, tmp_path: Path,
     assert code == 0 and "CREATE TABLE users" in out and "nothing was changed" in out
     code, out, _ = run_cli(["database", "revisions", "--json"], sqlite_url, tmp_path)
     assert json.loads(out)["current"] == []
+
+
+def test_exit_codes_tell_final_from_transient(sqlite_url: str, tmp_path: Path) -> None:
+    """Bad settings exit CONFIGURATION, a refused request FAILED: a Job's podFailurePolicy can tell them from TRANSIENT."""
+    runner = CliRunner()
+    env = {"ARGILLA_DATABASE_URL": sqlite_url, "ARGILLA_HOME_PATH": str(tmp_path), "ARGILLA_MAINT_LOCK_TTL": "soon"}
+    result = runner.invoke(cli, ["database", "migrate"], env=env, catch_exceptions=False)
+    assert result.exit_code == exit_codes.CONFIGURATION and "ARGILLA_MAINT_LOCK_TTL" in result.stderr
+    code, _, _ = run_cli(["operations", "show", "no-such-operation"], sqlite_url, tmp_path)
+    assert code == exit_codes.FAILED

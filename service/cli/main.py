@@ -16,7 +16,8 @@ from typing import Any, TypeVar, cast
 import click
 import msgspec
 
-from service.cli import render
+from service.cli import exit_codes, render
+from service.cli.interrupts import Interrupted, run_interruptible
 from service.core.config import Settings, TokenEntry, load_settings, token_digest
 from service.core.errors import DowngradeNotAllowed, MaintenanceError
 from service.core.logging import configure_logging
@@ -26,7 +27,6 @@ from service.ops.migrate import migrate
 from service.ops.operations import get_operation, list_operations
 from service.ops.results import MigrateRequest
 from service.ops.revisions import list_revisions
-from service.runtime import open_resources
 
 T = TypeVar("T")
 
@@ -39,19 +39,18 @@ def cli_actor() -> str:
 
 
 def run_with_resources(work: Callable[[Resources], Awaitable[T]]) -> T:
-    """Load settings, open resources, run ``work``; domain errors become one ``Error:`` line and exit 1."""
+    """Load settings, open resources, run ``work``; domain errors become one ``Error:`` line and an exit code
+    from ``exit_codes`` (final or transient); SIGTERM/Ctrl-C roll back and say what happened to the database."""
     debug = bool(click.get_current_context().find_root().params.get("debug"))
     secrets_seen: tuple[str, ...] = ()
     try:
         settings = load_settings()
         secrets_seen = settings.secrets
         configure_logging(settings.log_level, secrets=settings.secrets)
-
-        async def main() -> T:
-            async with open_resources(settings) as resources:
-                return await work(resources)
-
-        return asyncio.run(main())
+        return asyncio.run(run_interruptible(settings, work))
+    except Interrupted as stop:
+        click.echo(mask_text(stop.line, secrets_seen), err=True)
+        sys.exit(exit_codes.INTERRUPTED)
     except MaintenanceError as exc:
         if debug:
             traceback.print_exc()
@@ -60,7 +59,7 @@ def run_with_resources(work: Callable[[Resources], Awaitable[T]]) -> T:
 
             click.echo(render.plan_text(msgspec.convert(exc.extra["plan"], MigrationPlan)), err=True)
         click.echo(f"Error: {mask_text(exc.detail, secrets_seen)}", err=True)
-        sys.exit(1)
+        sys.exit(exit_codes.for_error(exc))
 
 
 def json_out(value: Any) -> None:
@@ -186,7 +185,7 @@ def serve_command(host: str | None, port: int | None, dev: bool) -> None:
         app = _app_factory()(settings)
     except MaintenanceError as exc:
         click.echo(f"Error: {exc.detail}", err=True)
-        sys.exit(1)
+        sys.exit(exit_codes.for_error(exc))
     # uvicorn re-raises SIGTERM after its graceful shutdown; by then stopping is the expected, clean outcome.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
     from service.cli.serving import protocol_with_header_timeout
@@ -295,4 +294,4 @@ def settings_or_exit() -> Settings:
         return load_settings()
     except MaintenanceError as exc:
         click.echo(f"Error: {exc.detail}", err=True)
-        sys.exit(1)
+        sys.exit(exit_codes.for_error(exc))

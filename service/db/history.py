@@ -145,6 +145,37 @@ async def active_on(engine: AsyncEngine, resources: tuple[str, ...]) -> list[Ope
     return [_stored(row).record for row in rows]
 
 
+async def active_stored(engine: AsyncEngine) -> list[StoredOperation]:
+    """Every queued or running operation with its holder, oldest first; none when the history table is missing."""
+    async with engine.connect() as conn:
+        if not await conn.run_sync(lambda sync: sa.inspect(sync).has_table(operations.name)):
+            return []
+        rows = (
+            await conn.execute(sa.select(operations).where(operations.c.status.in_(ACTIVE)).order_by(operations.c.created_at))
+        ).all()
+    return [_stored(row) for row in rows]
+
+
+async def settle(
+    engine: AsyncEngine,
+    operation_id: str,
+    *,
+    status: Status,
+    error: dict[str, Any] | None,
+    result: dict[str, Any] | None = None,
+) -> bool:
+    """Record the outcome of an operation nobody is running any more, if it is still active; True when written."""
+    now = utcnow()
+    values: dict[str, Any] = {"status": status, "error": error, "finished_at": now}
+    if result is not None:
+        values["result"] = result
+    async with engine.begin() as conn:
+        done = await conn.execute(
+            operations.update().where(operations.c.id == operation_id, operations.c.status.in_(ACTIVE)).values(**values)
+        )
+    return bool(done.rowcount)
+
+
 async def interrupt(
     engine: AsyncEngine,
     *,

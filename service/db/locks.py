@@ -2,8 +2,9 @@
 
 PostgreSQL: a session advisory lock held on a dedicated connection for the whole run; it dies with
 its holder, and it is released on a clean connection (a broken one is invalidated, never pooled).
-SQLite: a row in ``maint_locks`` with holder and expiry, renewed by a heartbeat while held; an
-expired row belongs to a dead holder and is taken over.
+SQLite: a row in ``maint_locks`` with holder (host, pid, process start time: see core.holders) and
+expiry, renewed by a heartbeat while held. A row whose holder is a dead process on this host is
+taken over at once; any other expired row is taken over too (its holder stopped renewing it).
 Shared locks let several holders in at once (reindexes) while keeping an exclusive one (a migration) out.
 """
 
@@ -19,10 +20,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from service.core import holders as processes
 from service.db.history import utcnow
 from service.db.history_tables import locks
 
 POLL_SECONDS = 0.2
+RELEASE_SECONDS = 10.0
 
 
 class LockUnavailable(Exception):
@@ -115,8 +118,22 @@ async def _row_lock(
         renewer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewer
-        async with engine.begin() as conn:
-            await conn.execute(locks.delete().where(locks.c.name == row_name, locks.c.holder == holder))
+        await asyncio.shield(_release_row(engine, row_name, holder))
+
+
+async def _release_row(engine: AsyncEngine, row_name: str, holder: str) -> None:
+    """Delete our lock row, retrying while SQLite is busy; a row left behind is taken over once we are gone."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + RELEASE_SECONDS
+    while True:
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(locks.delete().where(locks.c.name == row_name, locks.c.holder == holder))
+            return
+        except (SQLAlchemyError, OSError):
+            if loop.time() >= deadline:
+                return
+            await asyncio.sleep(POLL_SECONDS)
 
 
 async def _try_row(
@@ -134,11 +151,20 @@ async def _try_row(
     ).where(~sa.exists().where(blocking, locks.c.expires_at > now))
     async with engine.begin() as conn:
         await conn.execute(locks.delete().where(family, locks.c.expires_at <= now))
+        await _drop_dead_holders(conn, family)
         # One INSERT ... SELECT ... WHERE NOT EXISTS: the check and the take are a single statement.
         inserted = await conn.execute(
             locks.insert().from_select(["name", "holder", "operation_id", "acquired_at", "expires_at"], candidate)
         )
     return bool(inserted.rowcount)
+
+
+async def _drop_dead_holders(conn: AsyncConnection, family: sa.ColumnElement[bool]) -> None:
+    """Delete the rows held by processes of this host that are gone (killed, crashed): no need to wait for expiry."""
+    rows = (await conn.execute(sa.select(locks.c.name, locks.c.holder).where(family))).all()
+    for name, holder in rows:
+        if processes.liveness(processes.Holder.parse(holder)) == "dead":
+            await conn.execute(locks.delete().where(locks.c.name == name, locks.c.holder == holder))
 
 
 async def _renew(engine: AsyncEngine, row_name: str, holder: str, ttl: float, paused: Callable[[], bool]) -> None:
@@ -156,7 +182,7 @@ async def _renew(engine: AsyncEngine, row_name: str, holder: str, ttl: float, pa
 
 
 async def holders(engine: AsyncEngine, name: str) -> list[tuple[str, str | None]]:
-    """(holder, operation id) of the unexpired SQLite lock rows of ``name`` (PostgreSQL: empty)."""
+    """(holder, operation id) of the unexpired SQLite lock rows of ``name`` whose holder may be alive (PostgreSQL: empty)."""
     if engine.dialect.name == "postgresql":
         return []
     async with engine.connect() as conn:
@@ -165,7 +191,7 @@ async def holders(engine: AsyncEngine, name: str) -> list[tuple[str, str | None]
                 sa.or_(locks.c.name == name, locks.c.name.like(f"{name}#%")), locks.c.expires_at > utcnow()
             )
         )
-        return [(r[0], r[1]) for r in rows]
+        return [(r[0], r[1]) for r in rows if processes.liveness(processes.Holder.parse(r[0])) != "dead"]
 
 
 async def _poll(attempt: Callable[[], Awaitable[bool]], name: str, timeout: float) -> float:

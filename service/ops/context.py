@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.core import holders
 from service.core.config import Settings
 from service.db.engine import Engine
 from service.db.revisions import Chain
 
 
 def process_identity() -> str:
-    """Who holds a lock or runs an operation: host, pid and a per-start nonce."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    """Who holds a lock or runs an operation: host, pid, process start time, pid namespace and a nonce."""
+    return str(holders.current())
 
 
 @dataclass
@@ -32,3 +30,10 @@ class Resources:
     search: Any = None
     metrics: Any = None
     history_ready: bool = False
+    # Ids of the operations this process started, oldest first (what a stopped CLI reports on).
+    started: list[str] = field(default_factory=list)
+    # What is stopping this process ("SIGTERM", "the service shutting down"), recorded on cancelled operations.
+    stopping: str | None = None
+    # Outcomes a database outage kept from being written, retried by the runner; and how long to retry at once.
+    unrecorded: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outcome_retry_seconds: float = 10.0

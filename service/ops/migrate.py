@@ -14,9 +14,9 @@ from typing import Any
 
 import msgspec
 
-from service.core.errors import DowngradeNotAllowed, MigrationFailed, MultipleHeads
+from service.core.errors import DowngradeNotAllowed, MaintenanceError, MigrationFailed, MultipleHeads
 from service.db import locks
-from service.db.engine import translate_errors
+from service.db.engine import DATABASE_ERRORS, translate_errors
 from service.db.revisions import Direction, Step, offline_sql, tag_of
 from service.db.row_counts import count_dropped
 from service.db.schema_migration import MigrationStepFailed, migrate_argilla_schema
@@ -34,6 +34,8 @@ from service.ops.results import (
     PlannedStep,
 )
 from service.ops.revisions import database_heads
+
+READ_ERRORS: tuple[type[Exception], ...] = (MaintenanceError, *DATABASE_ERRORS)
 
 Started = Callable[[str], None]
 
@@ -115,7 +117,11 @@ async def _migrate(
         recorder.from_revision = plan.from_revision
         _refuse_unallowed_downgrade(plan, request)
         if plan.steps:
-            await _apply(resources, recorder, plan)
+            try:
+                await _apply(resources, recorder, plan)
+            except BaseException:
+                await asyncio.shield(_note_if_committed(resources, recorder, plan))
+                raise
     recorder.result = {"dry_run": False, "plan": msgspec.to_builtins(plan), "sql": None}
     return plan, None
 
@@ -204,6 +210,21 @@ async def _apply(resources: Resources, recorder: Recorder, plan: MigrationPlan) 
         ) from exc
     finally:
         recorder.paused = False
+
+
+def is_at(heads: tuple[str, ...], revision: str | None) -> bool:
+    """Whether the database's heads are exactly ``revision`` (``base``/None: no revision at all)."""
+    return list(heads) == ([] if revision in (None, "base") else [revision])
+
+
+async def _note_if_committed(resources: Resources, recorder: Recorder, plan: MigrationPlan) -> None:
+    """A stop or a lost connection during COMMIT may come after the database committed: ask it."""
+    try:
+        heads = await database_heads(resources)
+    except READ_ERRORS:
+        return
+    if is_at(heads, plan.to_revision):
+        recorder.committed = f"stopped after the migration committed: the database is at {plan.to_revision}"
 
 
 def _failed_step(plan: MigrationPlan, done: int) -> str:

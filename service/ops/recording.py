@@ -18,6 +18,7 @@ from service.db.engine import DATABASE_ERRORS
 from service.ops.context import Resources
 
 log = structlog.get_logger("service.operations")
+OUTCOME_ERRORS: tuple[type[Exception], ...] = (MaintenanceError, *DATABASE_ERRORS)
 
 
 def error_body(exc: BaseException) -> dict[str, Any]:
@@ -40,6 +41,8 @@ class Recorder:
         self.steps: list[dict[str, Any]] = []
         self.progress: dict[str, Any] | None = None
         self.result: dict[str, Any] | None = None
+        # Set (to a note) when the work committed although the block then failed or was stopped.
+        self.committed: str | None = None
         # While true, skip history writes (a SQLite migration holds the database's write lock).
         self.paused = False
 
@@ -83,6 +86,7 @@ async def recorded(
     else:
         now = history.utcnow()
         await history.update(engine, operation_id, status="running", started_at=now, heartbeat_at=now, holder=resources.holder)
+    resources.started.append(operation_id)
     recorder = Recorder(resources, operation_id)
     beat = asyncio.create_task(recorder._beat())
     started = time.perf_counter()
@@ -93,6 +97,12 @@ async def recorded(
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, asyncio.CancelledError) else "failed"
         error = error_body(exc)
+        if isinstance(exc, asyncio.CancelledError) and resources.stopping:
+            error["detail"] = f"stopped by {resources.stopping} before it finished"
+        if recorder.committed is not None:
+            # The work had committed before the failure (a stop during COMMIT): record what the database says.
+            status, error = "succeeded", None
+            recorder.result = {**(recorder.result or {}), "note": recorder.committed}
         raise
     finally:
         beat.cancel()
@@ -100,19 +110,16 @@ async def recorded(
             await beat
         duration = time.perf_counter() - started
         recorder.paused = False
-        await asyncio.shield(
-            history.update(
-                engine,
-                operation_id,
-                status=status,
-                error=error,
-                result=recorder.result,
-                finished_at=history.utcnow(),
-                duration_seconds=round(duration, 6),
-                heartbeat_at=history.utcnow(),
-                **recorder.snapshot(),
-            )
-        )
+        outcome = {
+            "status": status,
+            "error": error,
+            "result": recorder.result,
+            "finished_at": history.utcnow(),
+            "duration_seconds": round(duration, 6),
+            "heartbeat_at": history.utcnow(),
+            **recorder.snapshot(),
+        }
+        await asyncio.shield(record_outcome(resources, operation_id, outcome))
         if resources.metrics is not None:
             resources.metrics.operation_finished(kind, status, duration)
         log.info(
@@ -126,6 +133,38 @@ async def recorded(
             **({"counts": recorder.progress} if recorder.progress else {}),
         )
         structlog.contextvars.unbind_contextvars("operation_id")
+
+
+async def record_outcome(resources: Resources, operation_id: str, outcome: dict[str, Any]) -> bool:
+    """Write an operation's outcome, retrying while the database is unreachable (bounded by
+    ``resources.outcome_retry_seconds``); kept in ``resources.unrecorded`` for a later retry if that fails."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + resources.outcome_retry_seconds
+    delay = 0.25
+    while True:
+        try:
+            await history.update(resources.engine, operation_id, **outcome)
+        except OUTCOME_ERRORS as exc:
+            if loop.time() + delay > deadline:
+                resources.unrecorded[operation_id] = outcome
+                log.warning("operation outcome not recorded yet", operation_id=operation_id, error_type=type(exc).__name__)
+                return False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 4.0)
+        else:
+            resources.unrecorded.pop(operation_id, None)
+            return True
+
+
+async def flush_unrecorded(resources: Resources) -> None:
+    """Retry writing the outcomes a database outage kept this process from recording."""
+    for operation_id, outcome in list(resources.unrecorded.items()):
+        try:
+            await history.update(resources.engine, operation_id, **outcome)
+        except OUTCOME_ERRORS:
+            return
+        resources.unrecorded.pop(operation_id, None)
+        log.info("recorded an operation outcome after a database outage", operation_id=operation_id)
 
 
 async def final_record(resources: Resources, operation_id: str) -> OperationRecord:

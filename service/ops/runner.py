@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -18,12 +17,14 @@ import structlog
 
 from service.core.errors import IdempotencyKeyReused, MaintenanceError
 from service.core.operation_record import FINISHED, OperationRecord
-from service.db import history, locks
+from service.db import history
 from service.db.engine import DATABASE_ERRORS
 from service.ops.context import Resources
 from service.ops.history_schema import ensure_history_schema
 from service.ops.migrate import migrate
-from service.ops.migration_lock import MIGRATION_LOCK, MIGRATION_RESOURCE
+from service.ops.migration_lock import MIGRATION_RESOURCE
+from service.ops.recording import flush_unrecorded
+from service.ops.recovery import recover
 from service.ops.reindex import ReindexRequest, reindex, reindex_resource
 from service.ops.results import MigrateRequest
 
@@ -175,23 +176,14 @@ class OperationRunner:
         return await history.get(self.resources.engine, operation_id)
 
     async def sweep(self) -> list[str]:
-        """Mark interrupted the active operations whose heartbeat stopped (except lock holders on SQLite)."""
-        engine, settings = self.resources.engine, self.resources.settings
+        """Settle the operations of processes that are gone (see ops.recovery); a database that is down is retried later."""
         try:
             await ensure_history_schema(self.resources)
-            held = tuple(op for _holder, op in await locks.holders(engine, MIGRATION_LOCK) if op)
-            ids = await history.interrupt(
-                engine,
-                stale_before=history.utcnow() - timedelta(seconds=settings.stale_after),
-                exclude=held + tuple(self.tasks),
-                reason="its heartbeat stopped (the process running it died)",
-            )
         except SWEEP_ERRORS as exc:
             log.warning("stale operation sweep failed", error_type=type(exc).__name__)
             return []
-        if ids:
-            log.warning("interrupted stale operations", operation_ids=ids)
-        return ids
+        await flush_unrecorded(self.resources)
+        return await recover(self.resources, exclude=tuple(self.tasks))
 
     async def _sweep_forever(self) -> None:
         interval = min(max(self.resources.settings.stale_after / 2, 1.0), 30.0)
@@ -208,6 +200,7 @@ class OperationRunner:
         pending: set[asyncio.Task[Any]] = set(self.tasks.values())
         if pending:
             _done, pending = await asyncio.wait(pending, timeout=self.resources.settings.shutdown_grace)
+        self.resources.stopping = "the service shutting down (its shutdown grace ran out)"
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
