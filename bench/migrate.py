@@ -1,27 +1,37 @@
-"""Benchmark: migration wall time through service.ops (median of N runs), printed as a table.
+"""Benchmark: ``database migrate`` wall time, ours beside Argilla 2.8's own, on the same database copies.
 
-Rows:
-- base -> head on SQLite and on PostgreSQL (empty database);
+Scenarios (each run on a fresh copy: CREATE DATABASE ... TEMPLATE on PostgreSQL, a file copy on SQLite):
+- empty -> head on SQLite and on PostgreSQL;
 - 1.11 -> head on PostgreSQL holding RECORDS records with 2 responses each (suggestions do not exist
   before 1.13: the table is created on the way);
 - 1.13 -> head on PostgreSQL holding the same records and responses plus one suggestion per record, so the
-  suggestion data migrations (score to JSON) run on real rows.
+  suggestion data migrations (score to JSON) run on real rows;
+- no-op (already at head) on SQLite and on PostgreSQL.
 
-Seeded databases are built once and copied with CREATE DATABASE ... TEMPLATE for every run.
-Usage: python bench/migrate.py [--records 200000] [--runs 3]; BENCH_DATABASE_URL=postgresql://... to use
-an existing server instead of a throwaway cluster.
+Each run is a fresh process (bench/timed_cli.py) of our CLI (this venv) and, with ``--argilla-venv PATH``,
+of Argilla's (``argilla_server database migrate``, argilla-server==2.8.0 installed in PATH), interleaved, so
+machine noise hits both alike. "whole" is the process's wall time; "after start-up" is what the process
+reports after importing its CLI's entry module. The table prints medians of RUNS and ours/Argilla.
+After the runs, the database each tool migrated is compared (PostgreSQL: tables' columns, indexes,
+constraints, enum labels and every row's content; SQLite: sqlite_master and rows); a difference is printed.
+
+Usage: python bench/migrate.py [--records 200000] [--runs 3] [--argilla-venv /work/argilla-venv]
+BENCH_DATABASE_URL=postgresql://... uses an existing server instead of a throwaway cluster.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -29,22 +39,27 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.core.config import load_settings
-from service.core.logging import configure_logging
-from service.ops.migrate import migrate
-from service.ops.results import MigrateRequest
-from service.runtime import open_resources
 from tests.support.postgres import find_bindir, running_cluster
 
+BENCH = Path(__file__).resolve().parent
+OURS_TABLES = ("maint_alembic_version", "maint_operations", "maint_locks")
 
-async def timed_migrate(url: str, revision: str, home: str) -> float:
-    settings = load_settings({"ARGILLA_DATABASE_URL": url, "ARGILLA_HOME_PATH": home})
-    async with open_resources(settings) as resources:
-        started = time.perf_counter()
-        result = await migrate(resources, "bench", MigrateRequest(revision=revision))
-        elapsed = time.perf_counter() - started
-    assert result.operation.status == "succeeded", result.operation.error
-    return elapsed
+
+def timed_cli(python: str, tool: str, url: str, revision: str, home: str) -> tuple[float, float]:
+    """(whole-process seconds, seconds after start-up) of one ``database migrate`` process."""
+    env = {**os.environ, "ARGILLA_DATABASE_URL": url, "ARGILLA_HOME_PATH": home, "ARGILLA_MAINT_LOG_LEVEL": "WARNING"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [python, str(BENCH / "timed_cli.py"), tool, revision], env=env, capture_output=True, text=True, cwd=home
+    )
+    whole = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{tool} migrate to {revision} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return whole, float(json.loads(done.stdout.strip().splitlines()[-1])["after_startup"])
+
+
+def timed_migrate(url: str, revision: str, home: str) -> float:
+    return timed_cli(sys.executable, "ours", url, revision, home)[0]
 
 
 def sync_form(url: str) -> str:
@@ -105,21 +120,72 @@ def seed(url: str, records: int, with_suggestions: bool) -> None:
     engine.dispose()
 
 
-def median_runs(runs: int, prepare, revision: str, home: str) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for n in range(runs):
-        url = prepare(n)
-        times.append(asyncio.run(timed_migrate(url, revision, home)))
-    return statistics.median(times)
+def pg_fingerprint(url: str) -> dict[str, object]:
+    """Schema and content of Argilla's tables in a PostgreSQL database (ours excluded), for an exact comparison."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    out: dict[str, object] = {}
+    with engine.connect() as conn:
+        q = conn.exec_driver_sql
+        tables = [
+            t for (t,) in q("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1") if t not in OURS_TABLES
+        ]
+        out["columns"] = q(
+            "SELECT table_name, ordinal_position, column_name, data_type, udt_name, is_nullable, column_default "
+            "FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2"
+        ).all()
+        out["indexes"] = q(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
+        ).all()
+        out["constraints"] = q(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+        ).all()
+        out["enums"] = q(
+            "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_type t "
+            "JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY 1 ORDER BY 1"
+        ).all()
+        for table in tables:
+            out[f"rows {table}"] = q(
+                f"SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM \"{table}\" t"
+            ).one()
+    engine.dispose()
+    for key in ("columns", "indexes", "constraints"):
+        out[key] = [tuple(row) for row in out[key] if row[0] not in OURS_TABLES and not str(row[1]).startswith("ix_maint")]  # type: ignore[attr-defined]
+    return out
+
+
+def sqlite_fingerprint(path: str) -> dict[str, object]:
+    engine = sa.create_engine(f"sqlite:///{path}", poolclass=sa.pool.NullPool)
+    out: dict[str, object] = {}
+    with engine.connect() as conn:
+        master = conn.exec_driver_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY 2").all()
+        out["schema"] = [tuple(r) for r in master if r[2] not in OURS_TABLES]
+        for _type, name, _tbl, _sql in master:
+            if _type == "table" and name not in OURS_TABLES:
+                out[f"rows {name}"] = sorted(map(tuple, conn.exec_driver_sql(f'SELECT * FROM "{name}"').all()), key=repr)
+    engine.dispose()
+    return out
+
+
+def differences(ours: dict[str, object], theirs: dict[str, object]) -> list[str]:
+    return [key for key in sorted(set(ours) | set(theirs)) if ours.get(key) != theirs.get(key)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--argilla-venv", type=Path, default=None, help="a venv with argilla-server==2.8.0 (and psycopg2, asyncpg)"
+    )
     args = parser.parse_args()
-    configure_logging("WARNING")
-    rows: list[tuple[str, str, float]] = []
+    tools = [("ours", sys.executable)]
+    if args.argilla_venv is not None:
+        python = args.argilla_venv / "bin" / "python"
+        if not python.exists():
+            raise SystemExit(f"--argilla-venv {args.argilla_venv}: no bin/python there")
+        tools.append(("argilla", str(python)))
+    rows: list[tuple[str, str, dict[str, tuple[float, float]], list[str] | None]] = []
     with ExitStack() as stack, tempfile.TemporaryDirectory() as home:
         server = os.environ.get("BENCH_DATABASE_URL")
         if not server:
@@ -129,30 +195,83 @@ def main() -> None:
             server = stack.enter_context(running_cluster(bindir)).url(driver="postgresql")
         server = sync_form(server)
 
-        def sqlite_db(n: int) -> str:
-            return f"sqlite:///{Path(home) / f'bench-{n}.db'}"
+        def measure(
+            name: str, what: str, revision: str, copy: Callable[[str, int], str], fingerprint: Callable[[str], dict[str, object]]
+        ) -> None:
+            times: dict[str, list[tuple[float, float]]] = {tool: [] for tool, _ in tools}
+            last: dict[str, str] = {}
+            for n in range(args.runs):
+                for tool, python in tools:
+                    target = copy(tool, n)
+                    times[tool].append(timed_cli(python, tool, target, revision, home))
+                    last[tool] = target
+            medians = {
+                tool: (statistics.median(w for w, _ in t), statistics.median(a for _, a in t)) for tool, t in times.items()
+            }
+            diff = differences(fingerprint(last["ours"]), fingerprint(last["argilla"])) if "argilla" in last else None
+            rows.append((name, what, medians, diff))
+            print(f"done: {name}, {what}", file=sys.stderr)
 
-        rows.append(("base -> head", "sqlite, empty", median_runs(args.runs, sqlite_db, "head", home)))
-        rows.append(
-            ("base -> head", "postgresql, empty", median_runs(args.runs, lambda n: fresh_db(server, f"empty_{n}"), "head", home))
-        )
+        def pg_copy(template: str | None, label: str) -> Callable[[str, int], str]:
+            return lambda tool, n: fresh_db(server, f"{label}_{tool}_{n}", template=template)
+
+        def sqlite_copy(source: Path | None, label: str) -> Callable[[str, int], str]:
+            def copy(tool: str, n: int) -> str:
+                target = Path(home) / f"{label}_{tool}_{n}.db"
+                target.unlink(missing_ok=True)
+                if source is not None:
+                    shutil.copyfile(source, target)
+                return f"sqlite:///{target}"
+
+            return copy
+
+        def pg_fp(url: str) -> dict[str, object]:
+            return pg_fingerprint(sync_form(url))
+
+        def sqlite_fp(url: str) -> dict[str, object]:
+            return sqlite_fingerprint(url.removeprefix("sqlite:///"))
+
+        measure("empty -> head", "sqlite", "head", sqlite_copy(None, "empty"), sqlite_fp)
+        measure("empty -> head", "postgresql", "head", pg_copy(None, "empty"), pg_fp)
 
         for tag, with_suggestions in (("1.11", False), ("1.13", True)):
             template = f"seed_{tag.replace('.', '_')}"
             url = fresh_db(server, template)
-            asyncio.run(timed_migrate(url, tag, home))
+            timed_migrate(url, tag, home)
             started = time.perf_counter()
             seed(url, args.records, with_suggestions)
+            with admin(server).connect() as conn:  # no session may stay on a template
+                conn.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{template}'")
             print(f"seeded {template} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
             what = f"postgresql, {args.records:,} records, {2 * args.records:,} responses"
             if with_suggestions:
                 what += f", {args.records:,} suggestions"
-            seconds = median_runs(args.runs, lambda n, t=template: fresh_db(server, f"{t}_run{n}", template=t), "head", home)
-            rows.append((f"{tag} -> head", what, seconds))
+            measure(f"{tag} -> head", what, "head", pg_copy(template, f"t{tag.replace('.', '_')}"), pg_fp)
 
-    print(f"\n{'migration':<14} {'database':<78} {'median s':>9}   (median of {args.runs})")
-    for name, what, seconds in rows:
-        print(f"{name:<14} {what:<78} {seconds:>9.3f}")
+        at_head_pg = fresh_db(server, "at_head")
+        timed_migrate(at_head_pg, "head", home)
+        measure("no-op (at head)", "postgresql", "head", pg_copy("at_head", "noop"), pg_fp)
+        at_head_sqlite = Path(home) / "at_head.db"
+        timed_migrate(f"sqlite:///{at_head_sqlite}", "head", home)
+        measure("no-op (at head)", "sqlite", "head", sqlite_copy(at_head_sqlite, "noop"), sqlite_fp)
+
+    report(rows, args.runs, "argilla" in dict(tools))
+
+
+def report(rows: list[tuple[str, str, dict[str, tuple[float, float]], list[str] | None]], runs: int, with_argilla: bool) -> None:
+    print(f"\nmedian of {runs} runs, seconds; whole = process wall time, after = after the CLI module's import")
+    head = f"{'migration':<16} {'database':<62} {'ours whole':>10} {'ours after':>10}"
+    if with_argilla:
+        head += f" {'Argilla whole':>13} {'Argilla after':>13} {'whole x':>8} {'after x':>8}  same result"
+    print(head)
+    for name, what, medians, diff in rows:
+        ours = medians["ours"]
+        line = f"{name:<16} {what:<62} {ours[0]:>10.3f} {ours[1]:>10.3f}"
+        if with_argilla:
+            theirs = medians["argilla"]
+            same = "yes" if not diff else "NO: " + ", ".join(diff)
+            line += f" {theirs[0]:>13.3f} {theirs[1]:>13.3f} {ours[0] / theirs[0]:>8.2f} {ours[1] / theirs[1]:>8.2f}  {same}"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -22,8 +23,11 @@ Engine: TypeAlias = AsyncEngine
 # What a failed database call may raise, for callers that log and carry on (heartbeats, the stale sweep, shutdown).
 DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
 
+# A pooled PostgreSQL connection idle for this long is pinged before use (see _ping_idle_connections).
+IDLE_PING_SECONDS = 10.0
 
-def create_engine(settings: Settings) -> AsyncEngine:
+
+def create_engine(settings: Settings, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> AsyncEngine:
     """The service's engine: SQLite with foreign keys on (as Argilla), PostgreSQL with Argilla's pool sizes."""
     url = async_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
@@ -31,12 +35,33 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": settings.sqlite_timeout})
         _on_sqlite_connect(engine, foreign_keys=True, transactional=False)
         return engine
-    return create_async_engine(
-        url,
-        pool_size=settings.pg_pool_size,
-        max_overflow=settings.pg_max_overflow,
-        pool_pre_ping=True,
-    )
+    engine = create_async_engine(url, pool_size=settings.pg_pool_size, max_overflow=settings.pg_max_overflow)
+    _ping_idle_connections(engine, idle_ping_seconds)
+    return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling for connections that sat idle in the pool (a restart may have cut them).
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: on asyncpg a BEGIN, a ping and a ROLLBACK,
+    three round trips before each request's one query. A connection in steady use needs none (an error on
+    it invalidates the pool anyway); one idle for ``idle_seconds`` is pinged, and replaced if that fails.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("checked_in")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError("idle pooled connection failed its ping") from exc
 
 
 def create_migration_engine(settings: Settings) -> AsyncEngine:

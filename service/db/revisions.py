@@ -15,7 +15,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.script import Script, ScriptDirectory
@@ -182,17 +181,21 @@ def tag_of(revision: str) -> str | None:
 
 
 async def stored_heads(engine: AsyncEngine, version_table: str = ARGILLA_VERSION_TABLE) -> tuple[str, ...]:
-    """The revision(s) in the database's version table (empty for a fresh database), on a connection of its own."""
+    """The revision(s) in the database's version table (empty for a fresh database), on a connection of its own.
+
+    On PostgreSQL the statement runs in autocommit: a lone read needs no BEGIN and ROLLBACK round trips
+    (the request path). SQLite's driver opens no transaction for a SELECT anyway.
+    """
     async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         return await read_version_table(conn, version_table)
 
 
 async def read_version_table(conn: AsyncConnection, version_table: str = ARGILLA_VERSION_TABLE) -> tuple[str, ...]:
-    """The revision(s) stored in ``version_table``, in one query (the request path: no MigrationContext, no reflection)."""
+    """The revision(s) stored in ``version_table``, in one statement (no MigrationContext, no reflection)."""
     try:
-        result: sa.CursorResult[Any] = await conn.execute(
-            sa.select(sa.column("version_num")).select_from(sa.table(version_table))
-        )
+        result = await conn.exec_driver_sql(f"SELECT version_num FROM {version_table}")
     except (ProgrammingError, OperationalError) as exc:
         if not _missing_table(exc):
             raise

@@ -37,7 +37,8 @@ def make_guard(tokens: Sequence[TokenEntry], *, metrics_public: bool) -> Guard:
     """A guard for every route except those marked public (and /metrics when ``metrics_public``)."""
     entries = tuple(tokens)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    # Async on purpose: Litestar runs a sync guard in a worker thread, a thread hop on every request.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         if handler.opt.get(PUBLIC) or (metrics_public and handler.opt.get(METRICS)):
             return
         entry = match_token(entries, connection.headers.get("authorization"))

@@ -37,3 +37,6 @@ class Resources:
     # Outcomes a database outage kept from being written, retried by the runner; and how long to retry at once.
     unrecorded: dict[str, dict[str, Any]] = field(default_factory=dict)
     outcome_retry_seconds: float = 10.0
+    # ops.revisions.RevisionCatalog, built on first use: the chain's answer never changes while the process runs.
+    # (Typed Any: Litestar resolves this class's hints at run time, and ops.revisions imports this module.)
+    revision_catalog: Any = None
