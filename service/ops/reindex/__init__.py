@@ -1,0 +1,190 @@
+"""Operation: rebuild the search index of one or every published dataset from SQL, without an empty-search window.
+
+For each ready dataset (drafts have no index in Argilla and are skipped), ``rg.<id>`` is
+(see ``strategy``):
+
+* missing -> created with Argilla's 2.x mapping, then filled;
+* a concrete index whose mapping accepts ours (put_mapping succeeds) and whose shard count matches ->
+  rebuilt in place: every record is re-``index``ed by ``_id`` (searches keep the old document until
+  the new one lands);
+* otherwise -> a new index ``rg.<id>.rebuild-<op>`` is filled, then one atomic ``_aliases`` request
+  removes the old index and points the alias ``rg.<id>`` at the new one (searches flip, no gap), and
+  the alias is turned back into a concrete index by ``_clone`` (``swap``).
+
+Then a catch-up pass re-indexes records changed since the pass started (``catch_up``), and the
+index is checked against SQL: counts, and a merge of the sorted id streams when they differ
+(``verify``). ``dataset.reindex_dataset`` reads as that algorithm.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from uuid import UUID
+
+import msgspec
+
+from service.core.errors import DatasetNotFound, OperationConflict, SearchEngineUnavailable, UnsupportedSchema
+from service.db import locks
+from service.db import records as repo
+from service.db.records import Dataset
+from service.db.release_tags import RELEASE_TAGS
+from service.ops.context import Resources
+from service.ops.history_schema import ensure_history_schema
+from service.ops.migration_lock import MIGRATION_LOCK, conflict
+from service.ops.recording import Recorder, final_record, recorded
+from service.ops.reindex.dataset import reindex_dataset
+from service.ops.reindex.job import DatasetJob
+from service.ops.reindex.progress import Progress, ProgressListener
+from service.ops.reindex.results import DatasetOutcome, ReindexRequest, ReindexResult, SkippedDataset
+from service.ops.reindex.strategy import FAST_FILL
+from service.ops.revisions import database_heads
+from service.search.engine import SearchEngine
+
+__all__ = [
+    "FAST_FILL",
+    "DatasetOutcome",
+    "ReindexRequest",
+    "ReindexResult",
+    "SkippedDataset",
+    "check_search_engine",
+    "reindex",
+    "reindex_resource",
+]
+
+# The 2.x document needs records.status, which this release added.
+RELEASE_2_0 = RELEASE_TAGS["2.0"]
+Started = Callable[[str], None]
+
+
+def reindex_resource(request: ReindexRequest) -> str:
+    """What a reindex operates on, as recorded in history."""
+    return f"dataset:{request.dataset_id}" if request.dataset_id else "datasets"
+
+
+async def reindex(
+    resources: Resources,
+    actor: str,
+    request: ReindexRequest,
+    *,
+    lock_timeout: float | None = None,
+    operation_id: str | None = None,
+    on_started: Started | None = None,
+    on_progress: ProgressListener | None = None,
+) -> ReindexResult:
+    """Reindex ``request.dataset_id`` (or all published datasets), recorded in history as kind ``reindex``."""
+    await ensure_history_schema(resources)
+    timeout = resources.settings.lock_timeout if lock_timeout is None else lock_timeout
+    async with recorded(
+        resources,
+        kind="reindex",
+        actor=actor,
+        resource=reindex_resource(request),
+        parameters=msgspec.to_builtins(request),
+        operation_id=operation_id,
+    ) as recorder:
+        progress = Progress(recorder, on_progress)
+        outcomes, skipped = await _reindex(resources, recorder, request, timeout, on_started or (lambda _id: None), progress)
+        recorder.result = {"datasets": msgspec.to_builtins(outcomes), "skipped": msgspec.to_builtins(skipped)}
+    return ReindexResult(await final_record(resources, recorder.id), outcomes, skipped)
+
+
+async def _reindex(
+    resources: Resources,
+    recorder: Recorder,
+    request: ReindexRequest,
+    timeout: float,
+    on_started: Started,
+    progress: Progress,
+) -> tuple[list[DatasetOutcome], list[SkippedDataset]]:
+    await check_schema(resources)
+    search = await reachable_search(resources)
+    ready, skipped = await _select(resources, request)
+    progress.start(ready, skipped)
+    outcomes: list[DatasetOutcome] = []
+    async with _lock(resources, recorder, MIGRATION_LOCK, timeout, shared=True):
+        on_started(recorder.id)
+        for dataset in ready:
+            async with _lock(resources, recorder, f"dataset:{dataset.id}", timeout, shared=False):
+                outcome = await reindex_dataset(DatasetJob.create(resources, search, dataset, recorder.id, progress))
+            outcomes.append(outcome)
+            progress.finish_dataset()
+    return outcomes, skipped
+
+
+async def check_schema(resources: Resources) -> None:
+    """The 2.x document needs records.status: the database must be at release 2.0 or later."""
+    heads = await database_heads(resources)
+    if not heads:
+        raise UnsupportedSchema("the database has no Argilla schema; migrate it to 2.0 or later, then reindex")
+    chain = resources.chain
+    for head in heads:
+        if not chain.knows(head):
+            raise UnsupportedSchema(
+                f"the database is at revision {head}, unknown to this tool; cannot tell "
+                "whether it has Argilla's 2.x record layout"
+            )
+        if RELEASE_2_0 not in chain.lineage(head):
+            raise UnsupportedSchema(
+                f"the database is at revision {head}, before release 2.0 ({RELEASE_2_0}); the 2.x index layout "
+                "needs records.status: migrate to 2.0 or later first",
+                revision=head,
+                required=RELEASE_2_0,
+            )
+
+
+async def reachable_search(resources: Resources) -> SearchEngine:
+    """The configured engine, after a cluster-health call (``GET /`` is not allowed everywhere)."""
+    search: SearchEngine | None = resources.search
+    if search is None:
+        raise SearchEngineUnavailable("no search engine configured; set ARGILLA_ELASTICSEARCH (and ARGILLA_SEARCH_ENGINE)")
+    await search.health()
+    return search
+
+
+async def check_search_engine(resources: Resources) -> str:
+    """Readiness: "not configured", or "ok" after a cluster-health call (raises SearchEngineUnavailable)."""
+    if resources.search is None:
+        return "not configured"
+    await reachable_search(resources)
+    return "ok"
+
+
+async def _select(resources: Resources, request: ReindexRequest) -> tuple[list[Dataset], list[SkippedDataset]]:
+    if request.dataset_id is not None:
+        candidates = [await _one_dataset(resources, request.dataset_id)]
+    else:
+        candidates = await repo.list_datasets(resources.engine)
+    ready = [d for d in candidates if d.is_ready]
+    skipped = [SkippedDataset(str(d.id), d.name, d.status) for d in candidates if not d.is_ready]
+    return ready, skipped
+
+
+async def _one_dataset(resources: Resources, dataset_id: str) -> Dataset:
+    try:
+        wanted = UUID(dataset_id)
+    except ValueError:
+        raise DatasetNotFound(f"dataset {dataset_id!r} not found: not a dataset id (a UUID)") from None
+    found = await repo.get_dataset(resources.engine, wanted)
+    if found is None:
+        raise DatasetNotFound(f"dataset with id={dataset_id} not found", dataset_id=dataset_id)
+    return found
+
+
+@contextlib.asynccontextmanager
+async def _lock(resources: Resources, recorder: Recorder, name: str, timeout: float, *, shared: bool) -> AsyncIterator[None]:
+    try:
+        async with locks.hold(
+            resources.engine,
+            name,
+            holder=resources.holder,
+            operation_id=recorder.id,
+            timeout=timeout,
+            ttl=resources.settings.lock_ttl,
+            shared=shared,
+        ):
+            yield
+    except locks.LockUnavailable:
+        if name == MIGRATION_LOCK:
+            raise await conflict(resources, recorder.id) from None
+        raise OperationConflict(f"another reindex of {name} is running; wait for it or pass a lock timeout") from None
