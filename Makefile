@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test serve lint openapi
+.PHONY: install test test-fast serve lint openapi
 
 $(BIN)/argilla-maint: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ install: $(BIN)/argilla-maint
 ## Run the whole test suite (starts its own PostgreSQL and search nodes).
 test: install
 	$(BIN)/python -m pytest
+
+## The fast tier: pure modules only (marker `unit`), no PostgreSQL, search node or Java; seconds.
+test-fast: install
+	$(BIN)/python -m pytest -m unit -q tests/unit
 
 ## Run the service on the embedded default (SQLite in ~/.argilla) with a printed dev token.
 serve: install

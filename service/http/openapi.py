@@ -13,65 +13,39 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.router import Router
 from litestar.status_codes import HTTP_404_NOT_FOUND
 
+from service.core import errors as e
 from service.http.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX, problem_response
 from service.ops.results import MigrateRequest
 
 SECURITY_SCHEME = "bearerAuth"
 PUBLIC_OPERATIONS = frozenset({"livez", "readyz"})
-# Problem statuses each operation can answer (beyond its success responses).
-PROBLEMS: dict[str, dict[str, str]] = {
-    "listRevisions": {
-        "401": "Missing or invalid token",
-        "409": "Several heads in the chain",
-        "500": "Internal error",
-        "503": "Database unreachable",
-    },
-    "migrate": {
-        "400": "Malformed JSON or invalid Idempotency-Key",
-        "401": "Missing or invalid token",
-        "403": "Read-only token",
-        "409": "Another operation is running (names it and its URL)",
-        "413": "Body too large",
-        "415": "Body is not application/json",
-        "422": "Unknown field, unknown revision (lists accepted tags), downgrade not allowed (carries the plan) "
-        "or Idempotency-Key reused with a different body",
-        "500": "Internal error",
-        "503": "Database unreachable",
-    },
-    "listOperations": {
-        "400": "Invalid query parameter (an unknown status lists the accepted ones; NUL or control characters)",
-        "401": "Missing or invalid token",
-        "500": "Internal error",
-        "503": "Database unreachable",
-    },
-    "getOperation": {
-        "400": "NUL or control character in the id",
-        "401": "Missing or invalid token",
-        "404": "No such operation",
-        "500": "Internal error",
-        "503": "Database unreachable",
-    },
-    "reindexAll": {
-        "401": "Missing or invalid token",
-        "403": "Read-only token",
-        "409": "Another operation holds the datasets",
-        "422": "Database schema too old to reindex",
-        "500": "Internal error",
-        "503": "Database or search engine unreachable",
-    },
-    "reindexDataset": {
-        "400": "NUL or control character in the path",
-        "401": "Missing or invalid token",
-        "403": "Read-only token",
-        "404": "No such dataset",
-        "409": "Another operation holds this dataset",
-        "422": "Dataset id is not a UUID, or database schema too old to reindex",
-        "500": "Internal error",
-        "503": "Database or search engine unreachable",
-    },
-    "livez": {},
-    "readyz": {"503": "Database unreachable"},
-    "metrics": {"401": "Missing or invalid token (unless ARGILLA_MAINT_METRICS_PUBLIC)", "500": "Internal error"},
+# The errors each operation can answer as a problem (beyond its success responses); status, slug and
+# title come from the classes, so the spec says what the service really sends.
+_READ = (e.Unauthorized, e.MaintenanceError, e.DatabaseUnavailable)
+_START = (e.Unauthorized, e.Forbidden, e.InvalidRequest, e.MaintenanceError, e.DatabaseUnavailable, e.IdempotencyKeyReused)
+_REINDEX = (*_START, e.OperationConflict, e.UnsupportedSchema, e.SearchEngineUnavailable)
+PROBLEMS: dict[str, tuple[type[e.MaintenanceError], ...]] = {
+    "listRevisions": (*_READ, e.MultipleHeads),
+    "migrate": (
+        *_START,
+        e.MalformedBody,
+        e.PayloadTooLarge,
+        e.UnsupportedMediaType,
+        e.InvalidBody,
+        e.UnknownRevision,
+        e.AmbiguousRevision,
+        e.DowngradeNotAllowed,
+        e.MultipleHeads,
+        e.UnknownDatabaseRevision,
+        e.OperationConflict,
+    ),
+    "listOperations": (*_READ, e.InvalidRequest),
+    "getOperation": (*_READ, e.InvalidRequest, e.OperationNotFound),
+    "reindexAll": _REINDEX,
+    "reindexDataset": (*_REINDEX, e.InvalidDatasetId, e.DatasetNotFound),
+    "livez": (),
+    "readyz": (e.DatabaseUnavailable, e.SearchEngineUnavailable),
+    "metrics": (e.Unauthorized, e.MaintenanceError),
 }
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -115,7 +89,16 @@ _POST_PARAMETERS = [
 ]
 
 
-def _problem_response(description: str) -> dict[str, Any]:
+def problem_responses(errors: tuple[type[e.MaintenanceError], ...]) -> dict[str, dict[str, Any]]:
+    """One response per status, listing the ``type`` slug and title of every error answered with it."""
+    by_status: dict[int, dict[str, str]] = {}
+    for error in errors:
+        by_status.setdefault(error.status, {})[error.slug] = error.title
+    return {str(status): _problem_response(by_status[status]) for status in sorted(by_status)}
+
+
+def _problem_response(titles: dict[str, str]) -> dict[str, Any]:
+    description = "; ".join(f"{title} (`{slug}`)" for slug, title in sorted(titles.items()))
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
@@ -139,7 +122,7 @@ def _complete_post(operation: dict[str, Any]) -> None:
     for response in (accepted, finished):
         response["headers"] = copy.deepcopy(_HEADERS)
     operation["responses"]["200"] = finished
-    operation["responses"].setdefault("400", _problem_response("Invalid Idempotency-Key"))
+    operation["responses"].setdefault("400", _problem_response({e.InvalidRequest.slug: e.InvalidRequest.title}))
 
 
 def complete(document: dict[str, Any]) -> dict[str, Any]:
@@ -159,8 +142,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
             op_id = operation["operationId"]
             responses = {k: v for k, v in operation.get("responses", {}).items() if k.startswith("2")}
             operation["responses"] = responses
-            for status, description in PROBLEMS.get(op_id, {}).items():
-                responses[status] = _problem_response(description)
+            responses.update(problem_responses(PROBLEMS.get(op_id, ())))
             if op_id in PUBLIC_OPERATIONS:
                 operation["security"] = []
             if "202" in responses:

@@ -10,32 +10,21 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
-from service.core.errors import MaintenanceError
+from service.core.errors import Forbidden, InvalidRequest, MaintenanceError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from service.core.secrets import mask_text
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:argilla-maintenance:problem:"
-# Litestar's own HTTP errors (routing, parameter validation) get stable slugs too.
+# Litestar's own HTTP errors (routing, parameter validation) get stable slugs too: ours where one fits.
 _HTTP_SLUGS: dict[int, tuple[str, str]] = {
-    400: ("invalid-request", "Invalid request"),
-    401: ("unauthorized", "Missing or invalid bearer token"),
-    403: ("forbidden", "Token not allowed to do this"),
+    **{
+        cls.status: (cls.slug, cls.title)
+        for cls in (InvalidRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType)
+    },
     404: ("route-not-found", "No such route"),
     405: ("method-not-allowed", "Method not allowed on this route"),
-    413: ("body-too-large", "Request body too large"),
-    415: ("unsupported-media-type", "Wrong content type"),
 }
 log = structlog.get_logger("service.http")
-
-
-class Problem(msgspec.Struct, kw_only=True):
-    """The problem document; failure-specific members (accepted_tags, plan, operation_id, ...) are added to it."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
 
 
 def problem_type(slug: str) -> str:

@@ -11,6 +11,8 @@ from service.core.errors import ConfigurationError
 from service.core.secrets import mask_text, mask_url
 from service.db.urls import async_url, masked
 
+pytestmark = pytest.mark.unit
+
 
 def test_defaults_follow_argilla(tmp_path: Path) -> None:
     """Without ARGILLA_DATABASE_URL the database is SQLite in ARGILLA_HOME_PATH, as in Argilla."""
