@@ -29,7 +29,7 @@ serve: install
 lint: install
 	$(BIN)/ruff check service tests bench migrations
 	$(BIN)/ruff format --check service tests bench migrations
-	$(BIN)/mypy service
+	$(BIN)/mypy service tests bench
 	$(BIN)/lint-imports
 
 openapi: install

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ Client = AsyncTestClient[Any]
 
 
 @pytest.fixture(autouse=True)
-def no_secret_logged() -> Iterator[list[dict[str, Any]]]:
+def no_secret_logged() -> Iterator[list[MutableMapping[str, Any]]]:
     """Every log line of every test in this module is captured and checked for tokens and passwords."""
     with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
         yield logs

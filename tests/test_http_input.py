@@ -14,7 +14,7 @@ import pytest_asyncio
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
-from tests.support.http import ADMIN, ADMIN_TOKEN, READER, http_settings, problem_type, served
+from tests.support.http import ADMIN, ADMIN_TOKEN, READER, Served, http_settings, problem_type, served
 
 Client = AsyncTestClient[Any]
 
@@ -84,6 +84,49 @@ def _http_requests(metrics_text: str, route: str, status: str) -> float:
     return total
 
 
+def _closed_by_server(slow: list[socket.socket], seconds: float) -> tuple[set[int], float]:
+    """Keep trickling header bytes on each connection; return those the server closed, and the time taken."""
+    started = time.monotonic()
+    closed: set[int] = set()
+    while len(closed) < len(slow) and time.monotonic() - started < seconds:
+        for n, conn in enumerate(slow):
+            if n not in closed and _closed(conn):
+                closed.add(n)
+        time.sleep(0.2)
+    return closed, time.monotonic() - started
+
+
+def _closed(conn: socket.socket) -> bool:
+    try:
+        conn.sendall(b"X-Slow: 1\r\n")  # a header byte now and then: resets no deadline
+        conn.settimeout(0.05)
+        return conn.recv(1024) == b""
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+
+
+def _abandon_posts(port: int, count: int) -> None:
+    """Send ``count`` POSTs that announce a body and leave after a few bytes of it."""
+    for _ in range(count):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            conn.sendall(
+                f"POST /migrate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n"
+                'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"revis'.encode()
+            )
+            time.sleep(0.3)
+
+
+def _metrics_once_counted(server: Served, status: str, count: int) -> str:
+    deadline = time.monotonic() + 10
+    while True:
+        text = httpx.get(f"{server.url}/metrics", headers=ADMIN, timeout=5).text
+        if _http_requests(text, "/migrate", status) >= count or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
 def test_slow_header_clients_are_disconnected_and_a_mid_body_disconnect_is_not_a_500(tmp_path: Path) -> None:
     """Without a header deadline, trickling clients hold connections forever; a vanished client counted as a 500 pages someone."""
     with served(f"sqlite:///{tmp_path / 'argilla.db'}", tmp_path, ARGILLA_MAINT_HEADER_TIMEOUT_SECONDS="1") as server:
@@ -91,40 +134,13 @@ def test_slow_header_clients_are_disconnected_and_a_mid_body_disconnect_is_not_a
         slow = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(30)]
         for conn in slow:
             conn.sendall(b"GET /livez HTTP/1.1\r\nHost: x\r\n")
-        started = time.monotonic()
-        closed: set[int] = set()
-        while len(closed) < len(slow) and time.monotonic() - started < 8:
-            for n, conn in enumerate(slow):
-                if n in closed:
-                    continue
-                try:
-                    conn.sendall(b"X-Slow: 1\r\n")  # a header byte now and then: resets no deadline
-                    conn.settimeout(0.05)
-                    if conn.recv(1024) == b"":
-                        closed.add(n)
-                except TimeoutError:
-                    pass
-                except OSError:
-                    closed.add(n)
-            time.sleep(0.2)
-        elapsed = time.monotonic() - started
+        closed, elapsed = _closed_by_server(slow, 8)
         for conn in slow:
             conn.close()
         assert len(closed) == len(slow), f"{len(slow) - len(closed)} slow-header connections still open after {elapsed:.1f}s"
         assert httpx.get(f"{server.url}/livez", timeout=5).status_code == 200  # normal clients unaffected
 
-        for _ in range(3):
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-                conn.sendall(
-                    f"POST /migrate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n"
-                    'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"revis'.encode()
-                )
-                time.sleep(0.3)
-        deadline = time.monotonic() + 10
-        while True:
-            text = httpx.get(f"{server.url}/metrics", headers=ADMIN, timeout=5).text
-            if _http_requests(text, "/migrate", "499") >= 3 or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        _abandon_posts(port, 3)
+        text = _metrics_once_counted(server, "499", 3)
         assert _http_requests(text, "/migrate", "499") == 3, text
         assert _http_requests(text, "/migrate", "500") == 0, text

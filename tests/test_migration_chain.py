@@ -448,16 +448,20 @@ def _render(dialect: str, direction: str) -> str:
 
 def _run_script(engine: Engine, script: str) -> None:
     if engine.dialect.name == "sqlite":
-        with sqlite3.connect(engine.url.database) as raw:
-            raw.executescript(script)
+        assert engine.url.database is not None
+        with sqlite3.connect(engine.url.database) as sqlite:
+            sqlite.executescript(script)
         return
-    raw = engine.raw_connection()
+    pooled = engine.raw_connection()
     try:
-        with raw.cursor() as cursor:
+        cursor = pooled.cursor()
+        try:
             cursor.execute(script)
-        raw.commit()
+        finally:
+            cursor.close()
+        pooled.commit()
     finally:
-        raw.close()
+        pooled.close()
 
 
 def test_offline_sql_renders_and_runs_both_ways(engine: Engine) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -71,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 # The served process has no search engine, so reindexing answers 503 by design; test_reindex covers it on real nodes.
 @schema.exclude(path_regex="^/reindex").parametrize()
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
-def test_served_app_conforms_to_the_spec(case: schemathesis.Case, server: Served) -> None:
+def test_served_app_conforms_to_the_spec(case: schemathesis.Case[Any], server: Served) -> None:
     """No 5xx, and every status, content type and body is the documented one (an admin token is sent)."""
     response = case.call(base_url=server.url, headers=ADMIN, timeout=30)
     case.validate_response(response, checks=CHECKS)
@@ -79,7 +80,7 @@ def test_served_app_conforms_to_the_spec(case: schemathesis.Case, server: Served
 
 @schema.include(path_regex="^/reindex").parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-def test_reindex_without_search_engine_answers_documented_problems(case: schemathesis.Case, server: Served) -> None:
+def test_reindex_without_search_engine_answers_documented_problems(case: schemathesis.Case[Any], server: Served) -> None:
     """Without a search engine the reindex endpoints answer their documented 503 (or 4xx) problems, nothing else."""
     response = case.call(base_url=server.url, headers=ADMIN, timeout=30)
     case.validate_response(response, checks=[response_schema_conformance, content_type_conformance, status_code_conformance])

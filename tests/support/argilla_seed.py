@@ -260,17 +260,15 @@ def record_values(i: int, rng: random.Random) -> dict[str, Any]:
     }
     if i % 4:
         record_fields["context"] = f"context {i}"
-    metadata: dict[str, Any] | None = {
+    metadata: dict[str, Any] = {
         "genre": WORDS[i % 3],
         "pages": i,
         "quality": round(rng.random(), 3),
         "unconfigured": "kept in SQL only",
     }
-    if i % 5 == 0:
-        metadata = None
-    elif i % 5 == 1:
+    if i % 5 == 1:
         metadata["quality"] = None
-    return {"fields": record_fields, "metadata": metadata}
+    return {"fields": record_fields, "metadata": None if i % 5 == 0 else metadata}
 
 
 def _seed_records(conn: sa.Connection, seeded: Seeded, rng: random.Random, now: datetime, span: range) -> None:
