@@ -33,6 +33,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -171,6 +172,100 @@ def differences(ours: dict[str, object], theirs: dict[str, object]) -> list[str]
     return [key for key in sorted(set(ours) | set(theirs)) if ours.get(key) != theirs.get(key)]
 
 
+Row = tuple[str, str, dict[str, tuple[float, float]], list[str] | None]
+Copy = Callable[[str, int], str]
+Fingerprint = Callable[[str], dict[str, object]]
+
+
+@dataclass
+class Bench:
+    """One run's tools, server and scratch home; ``rows`` collects the medians for the report."""
+
+    runs: int
+    tools: list[tuple[str, str]]
+    server: str
+    home: str
+    rows: list[Row] = field(default_factory=list)
+
+    def measure(self, name: str, what: str, revision: str, copy: Copy, fingerprint: Fingerprint) -> None:
+        times: dict[str, list[tuple[float, float]]] = {tool: [] for tool, _ in self.tools}
+        last: dict[str, str] = {}
+        for n in range(self.runs):
+            for tool, python in self.tools:
+                target = copy(tool, n)
+                times[tool].append(timed_cli(python, tool, target, revision, self.home))
+                last[tool] = target
+        medians = {tool: (statistics.median(w for w, _ in t), statistics.median(a for _, a in t)) for tool, t in times.items()}
+        diff = differences(fingerprint(last["ours"]), fingerprint(last["argilla"])) if "argilla" in last else None
+        self.rows.append((name, what, medians, diff))
+        print(f"done: {name}, {what}", file=sys.stderr)
+
+    def pg_copy(self, template: str | None, label: str) -> Copy:
+        return lambda tool, n: fresh_db(self.server, f"{label}_{tool}_{n}", template=template)
+
+    def sqlite_copy(self, source: Path | None, label: str) -> Copy:
+        def copy(tool: str, n: int) -> str:
+            target = Path(self.home) / f"{label}_{tool}_{n}.db"
+            target.unlink(missing_ok=True)
+            if source is not None:
+                shutil.copyfile(source, target)
+            return f"sqlite:///{target}"
+
+        return copy
+
+
+def pg_fp(url: str) -> dict[str, object]:
+    return pg_fingerprint(sync_form(url))
+
+
+def sqlite_fp(url: str) -> dict[str, object]:
+    return sqlite_fingerprint(url.removeprefix("sqlite:///"))
+
+
+def _tools(argilla_venv: Path | None) -> list[tuple[str, str]]:
+    tools = [("ours", sys.executable)]
+    if argilla_venv is not None:
+        python = argilla_venv / "bin" / "python"
+        if not python.exists():
+            raise SystemExit(f"--argilla-venv {argilla_venv}: no bin/python there")
+        tools.append(("argilla", str(python)))
+    return tools
+
+
+def _server(stack: ExitStack) -> str:
+    server = os.environ.get("BENCH_DATABASE_URL")
+    if not server:
+        bindir = find_bindir()
+        if bindir is None:
+            raise SystemExit("no PostgreSQL binaries; set BENCH_DATABASE_URL")
+        server = stack.enter_context(running_cluster(bindir)).url(driver="postgresql")
+    return sync_form(server)
+
+
+def _measure_seeded(bench: Bench, tag: str, with_suggestions: bool, records: int) -> None:
+    template = f"seed_{tag.replace('.', '_')}"
+    url = fresh_db(bench.server, template)
+    timed_migrate(url, tag, bench.home)
+    started = time.perf_counter()
+    seed(url, records, with_suggestions)
+    with admin(bench.server).connect() as conn:  # no session may stay on a template
+        conn.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{template}'")
+    print(f"seeded {template} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    what = f"postgresql, {records:,} records, {2 * records:,} responses"
+    if with_suggestions:
+        what += f", {records:,} suggestions"
+    bench.measure(f"{tag} -> head", what, "head", bench.pg_copy(template, f"t{tag.replace('.', '_')}"), pg_fp)
+
+
+def _measure_no_ops(bench: Bench) -> None:
+    at_head_pg = fresh_db(bench.server, "at_head")
+    timed_migrate(at_head_pg, "head", bench.home)
+    bench.measure("no-op (at head)", "postgresql", "head", bench.pg_copy("at_head", "noop"), pg_fp)
+    at_head_sqlite = Path(bench.home) / "at_head.db"
+    timed_migrate(f"sqlite:///{at_head_sqlite}", "head", bench.home)
+    bench.measure("no-op (at head)", "sqlite", "head", bench.sqlite_copy(at_head_sqlite, "noop"), sqlite_fp)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=200_000)
@@ -179,86 +274,18 @@ def main() -> None:
         "--argilla-venv", type=Path, default=None, help="a venv with argilla-server==2.8.0 (and psycopg2, asyncpg)"
     )
     args = parser.parse_args()
-    tools = [("ours", sys.executable)]
-    if args.argilla_venv is not None:
-        python = args.argilla_venv / "bin" / "python"
-        if not python.exists():
-            raise SystemExit(f"--argilla-venv {args.argilla_venv}: no bin/python there")
-        tools.append(("argilla", str(python)))
-    rows: list[tuple[str, str, dict[str, tuple[float, float]], list[str] | None]] = []
+    tools = _tools(args.argilla_venv)
     with ExitStack() as stack, tempfile.TemporaryDirectory() as home:
-        server = os.environ.get("BENCH_DATABASE_URL")
-        if not server:
-            bindir = find_bindir()
-            if bindir is None:
-                raise SystemExit("no PostgreSQL binaries; set BENCH_DATABASE_URL")
-            server = stack.enter_context(running_cluster(bindir)).url(driver="postgresql")
-        server = sync_form(server)
-
-        def measure(
-            name: str, what: str, revision: str, copy: Callable[[str, int], str], fingerprint: Callable[[str], dict[str, object]]
-        ) -> None:
-            times: dict[str, list[tuple[float, float]]] = {tool: [] for tool, _ in tools}
-            last: dict[str, str] = {}
-            for n in range(args.runs):
-                for tool, python in tools:
-                    target = copy(tool, n)
-                    times[tool].append(timed_cli(python, tool, target, revision, home))
-                    last[tool] = target
-            medians = {
-                tool: (statistics.median(w for w, _ in t), statistics.median(a for _, a in t)) for tool, t in times.items()
-            }
-            diff = differences(fingerprint(last["ours"]), fingerprint(last["argilla"])) if "argilla" in last else None
-            rows.append((name, what, medians, diff))
-            print(f"done: {name}, {what}", file=sys.stderr)
-
-        def pg_copy(template: str | None, label: str) -> Callable[[str, int], str]:
-            return lambda tool, n: fresh_db(server, f"{label}_{tool}_{n}", template=template)
-
-        def sqlite_copy(source: Path | None, label: str) -> Callable[[str, int], str]:
-            def copy(tool: str, n: int) -> str:
-                target = Path(home) / f"{label}_{tool}_{n}.db"
-                target.unlink(missing_ok=True)
-                if source is not None:
-                    shutil.copyfile(source, target)
-                return f"sqlite:///{target}"
-
-            return copy
-
-        def pg_fp(url: str) -> dict[str, object]:
-            return pg_fingerprint(sync_form(url))
-
-        def sqlite_fp(url: str) -> dict[str, object]:
-            return sqlite_fingerprint(url.removeprefix("sqlite:///"))
-
-        measure("empty -> head", "sqlite", "head", sqlite_copy(None, "empty"), sqlite_fp)
-        measure("empty -> head", "postgresql", "head", pg_copy(None, "empty"), pg_fp)
-
+        bench = Bench(args.runs, tools, _server(stack), home)
+        bench.measure("empty -> head", "sqlite", "head", bench.sqlite_copy(None, "empty"), sqlite_fp)
+        bench.measure("empty -> head", "postgresql", "head", bench.pg_copy(None, "empty"), pg_fp)
         for tag, with_suggestions in (("1.11", False), ("1.13", True)):
-            template = f"seed_{tag.replace('.', '_')}"
-            url = fresh_db(server, template)
-            timed_migrate(url, tag, home)
-            started = time.perf_counter()
-            seed(url, args.records, with_suggestions)
-            with admin(server).connect() as conn:  # no session may stay on a template
-                conn.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{template}'")
-            print(f"seeded {template} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-            what = f"postgresql, {args.records:,} records, {2 * args.records:,} responses"
-            if with_suggestions:
-                what += f", {args.records:,} suggestions"
-            measure(f"{tag} -> head", what, "head", pg_copy(template, f"t{tag.replace('.', '_')}"), pg_fp)
-
-        at_head_pg = fresh_db(server, "at_head")
-        timed_migrate(at_head_pg, "head", home)
-        measure("no-op (at head)", "postgresql", "head", pg_copy("at_head", "noop"), pg_fp)
-        at_head_sqlite = Path(home) / "at_head.db"
-        timed_migrate(f"sqlite:///{at_head_sqlite}", "head", home)
-        measure("no-op (at head)", "sqlite", "head", sqlite_copy(at_head_sqlite, "noop"), sqlite_fp)
-
-    report(rows, args.runs, "argilla" in dict(tools))
+            _measure_seeded(bench, tag, with_suggestions, args.records)
+        _measure_no_ops(bench)
+    report(bench.rows, args.runs, "argilla" in dict(tools))
 
 
-def report(rows: list[tuple[str, str, dict[str, tuple[float, float]], list[str] | None]], runs: int, with_argilla: bool) -> None:
+def report(rows: list[Row], runs: int, with_argilla: bool) -> None:
     print(f"\nmedian of {runs} runs, seconds; whole = process wall time, after = after the CLI module's import")
     head = f"{'migration':<16} {'database':<62} {'ours whole':>10} {'ours after':>10}"
     if with_argilla:
