@@ -76,3 +76,20 @@ async def test_an_idle_pooled_connection_cut_by_the_server_is_pinged_and_replace
                 await _backend_pid(engine)
     finally:
         await engine.dispose()
+
+
+async def test_operations_page_total_is_the_matching_count_on_every_page(database_url: str, tmp_path: Path) -> None:
+    """The total rides on the page's rows: a page, a filtered page and a page past the end all report the matching count."""
+    async with AsyncTestClient(create_app(http_settings(database_url, tmp_path))) as client:
+        for body in ({"revision": "1.13"}, {}, {"revision": "9.99"}):
+            await client.post("/migrate", json=body, headers={**ADMIN, "Prefer": "wait=60"})
+
+        async def page(**params: Any) -> tuple[int, int]:
+            found = (await client.get("/operations", params=params, headers=ADMIN)).json()
+            return len(found["items"]), found["total"]
+
+        assert await page() == (3, 3)
+        assert await page(limit=1, offset=1) == (1, 3)
+        assert await page(status="succeeded") == (2, 2)
+        assert await page(status="failed", offset=5) == (0, 1)
+        assert await page(kind="reindex") == (0, 0)

@@ -54,8 +54,12 @@ def upgrade() -> None:
             pass
         op.execute("UPDATE suggestions SET score = NULL WHERE json_type(value) = 'array'")
     else:
-        op.execute("ALTER TABLE suggestions ALTER COLUMN score TYPE JSON USING to_json(score)")
-        op.execute("UPDATE suggestions SET score = NULL WHERE json_typeof(value) = 'array'")
+        # Argilla converts, then clears list-valued suggestions' scores in a second pass over the table; the
+        # conversion's own rewrite can do both (same rows: NULL where the value is a JSON list).
+        op.execute(
+            "ALTER TABLE suggestions ALTER COLUMN score TYPE JSON USING "
+            "CASE WHEN json_typeof(value) = 'array' THEN NULL ELSE to_json(score) END"
+        )
 
 
 def downgrade() -> None:

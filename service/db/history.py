@@ -33,9 +33,12 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+_TOTAL = "total_count"
+
+
 def _stored(row: sa.Row[Any]) -> StoredOperation:
     # Keys are quoted_name (a str subclass) that msgspec refuses as dict keys.
-    data = {str(key): value for key, value in row._mapping.items()}
+    data = {str(key): value for key, value in row._mapping.items() if key != _TOTAL}
     fingerprint, holder = data.pop("request_fingerprint"), data.pop("holder")
     for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
         data[key] = _aware(data[key])
@@ -126,10 +129,23 @@ async def list_operations(
         where.append(operations.c.kind == kind)
     if status:
         where.append(operations.c.status == status)
-    query = sa.select(operations).where(*where).order_by(operations.c.created_at.desc(), operations.c.id.desc())
+    # The total rides on the page's rows (a window count is computed before LIMIT/OFFSET): one statement, in
+    # autocommit on PostgreSQL (no BEGIN/ROLLBACK round trips); a page past the end counts on its own.
+    query = (
+        sa.select(operations, sa.func.count().over().label(_TOTAL))
+        .where(*where)
+        .order_by(operations.c.created_at.desc(), operations.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     async with engine.connect() as conn:
-        rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-        total = (await conn.execute(sa.select(sa.func.count()).select_from(operations).where(*where))).scalar_one()
+        if engine.dialect.name == "postgresql":
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        rows = (await conn.execute(query)).all()
+        if rows:
+            total = rows[0]._mapping[_TOTAL]
+        else:
+            total = (await conn.execute(sa.select(sa.func.count()).select_from(operations).where(*where))).scalar_one()
     return [_stored(row).record for row in rows], int(total)
 
 

@@ -3,15 +3,25 @@ foreign-key violations) and our own tables' track under a database-wide lock."""
 
 from __future__ import annotations
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.core.config import Settings
 from service.core.errors import IntegrityCheckFailed, MaintenanceError, OperationConflict
 from service.db.engine import create_migration_engine, translate_errors
 from service.db.locks import advisory_key
-from service.db.revisions import Direction, StepCallback, make_config, run, upgrade_maintenance_track
+from service.db.revisions import (
+    MAINTENANCE_VERSION_TABLE,
+    Direction,
+    StepCallback,
+    make_config,
+    run,
+    stored_heads,
+    upgrade_maintenance_track,
+)
 
 
 class MigrationStepFailed(Exception):
@@ -20,6 +30,14 @@ class MigrationStepFailed(Exception):
     def __init__(self, error_type: str) -> None:
         super().__init__(error_type)
         self.error_type = error_type
+
+
+async def history_tables_current(settings: Settings, engine: AsyncEngine) -> bool:
+    """Whether our tables are already at their track's head: one query on the pooled engine, where an
+    upgrade would open an engine of its own, take a lock and start Alembic (most runs find nothing to do)."""
+    head = ScriptDirectory.from_config(make_config("maintenance")).get_current_head()
+    with translate_errors(settings.database_url):
+        return await stored_heads(engine, MAINTENANCE_VERSION_TABLE) == (head,)
 
 
 async def upgrade_history_tables(settings: Settings) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.db.schema_migration import upgrade_history_tables
+from service.db.schema_migration import history_tables_current, upgrade_history_tables
 from service.ops.context import Resources
 
 
@@ -11,5 +11,6 @@ async def ensure_history_schema(resources: Resources) -> None:
     if resources.history_ready:
         return
     async with resources.alembic_lock:
-        await upgrade_history_tables(resources.settings)
+        if not resources.history_ready and not await history_tables_current(resources.settings, resources.engine):
+            await upgrade_history_tables(resources.settings)
     resources.history_ready = True
