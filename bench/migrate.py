@@ -44,6 +44,8 @@ from tests.support.postgres import find_bindir, running_cluster
 
 BENCH = Path(__file__).resolve().parent
 OURS_TABLES = ("maint_alembic_version", "maint_operations", "maint_locks")
+# Columns a migration fills with the clock (580a6553186f: NOW()): compared as "set or not", not by value.
+CLOCK_COLUMNS = {"datasets_users": ("inserted_at", "updated_at")}
 
 
 def timed_cli(python: str, tool: str, url: str, revision: str, home: str) -> tuple[float, float]:
@@ -146,8 +148,14 @@ def pg_fingerprint(url: str) -> dict[str, object]:
             "JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY 1 ORDER BY 1"
         ).all()
         for table in tables:
+            clock = CLOCK_COLUMNS.get(table, ())
+            names = q(
+                f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"
+            )
+            row = ", ".join(f'("{c}" IS NOT NULL)' if c in clock else f'"{c}"' for (c,) in names)
             out[f"rows {table}"] = q(
-                f"SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM \"{table}\" t"
+                f"SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) "
+                f'FROM (SELECT {row} FROM "{table}") t'
             ).one()
     engine.dispose()
     for key in ("columns", "indexes", "constraints"):
@@ -155,15 +163,35 @@ def pg_fingerprint(url: str) -> dict[str, object]:
     return out
 
 
+def _default(value: str | None) -> str | None:
+    if value is None:
+        return None
+    bare = value.strip().strip("()").strip().lower()
+    return {"true": "1", "false": "0"}.get(bare, bare)
+
+
 def sqlite_fingerprint(path: str) -> dict[str, object]:
     engine = sa.create_engine(f"sqlite:///{path}", poolclass=sa.pool.NullPool)
     out: dict[str, object] = {}
     with engine.connect() as conn:
         master = conn.exec_driver_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY 2").all()
-        out["schema"] = [tuple(r) for r in master if r[2] not in OURS_TABLES]
+        # What SQLite enforces, not the DDL's spelling (a rebuilt table may say DEFAULT (1) for Argilla's DEFAULT (true)).
         for _type, name, _tbl, _sql in master:
             if _type == "table" and name not in OURS_TABLES:
-                out[f"rows {name}"] = sorted(map(tuple, conn.exec_driver_sql(f'SELECT * FROM "{name}"').all()), key=repr)
+                pragma = conn.exec_driver_sql
+                columns = [(c[1], c[2], c[3], _default(c[4]), c[5]) for c in pragma(f'PRAGMA table_info("{name}")')]
+                indexes = sorted(
+                    (i[1], i[2], tuple(c[2] for c in pragma(f'PRAGMA index_info("{i[1]}")')))
+                    for i in pragma(f'PRAGMA index_list("{name}")')
+                )
+                keys = sorted(tuple(k[2:]) for k in pragma(f'PRAGMA foreign_key_list("{name}")'))
+                out[f"schema {name}"] = (columns, indexes, keys)
+        for _type, name, _tbl, _sql in master:
+            if _type == "table" and name not in OURS_TABLES:
+                clock = CLOCK_COLUMNS.get(name, ())
+                names = [c[1] for c in conn.exec_driver_sql(f'PRAGMA table_info("{name}")').all()]
+                row = ", ".join(f'("{c}" IS NOT NULL)' if c in clock else f'"{c}"' for c in names)
+                out[f"rows {name}"] = sorted(map(tuple, conn.exec_driver_sql(f'SELECT {row} FROM "{name}"').all()), key=repr)
     engine.dispose()
     return out
 
