@@ -233,56 +233,22 @@ def search_engine() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json: bool) -> None:
     """Rebuild the search index of published datasets from SQL, keeping searches answered meanwhile."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from service.cli.progress_bar import ReindexBar
     from service.ops.reindex import ReindexRequest, reindex
 
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=as_json,
-    )
-    tasks: dict[str, Any] = {}
-
-    def on_progress(state: dict[str, Any]) -> None:
-        current = state.get("current_dataset")
-        if current is None:
-            return
-        if current not in tasks:
-            tasks[current] = bar.add_task(str(state.get("current_name") or current), total=None, rate="")
-        bar.update(
-            tasks[current],
-            completed=state["records_done"],
-            total=state["records_total"] or None,
-            rate=f"{state['docs_per_second']:.0f} docs/s {state.get('phase', '')}",
-        )
+    bar = ReindexBar(disabled=as_json)
 
     async def work(resources: Resources) -> Any:
-        with bar:
+        with bar.shown():
             return await reindex(
-                resources, cli_actor(), ReindexRequest(dataset_id=dataset_id), lock_timeout=lock_timeout, on_progress=on_progress
+                resources, cli_actor(), ReindexRequest(dataset_id=dataset_id), lock_timeout=lock_timeout, on_progress=bar.update
             )
 
     result = run_with_resources(work)
     if as_json:
         json_out(result)
-        return
-    for skipped in result.skipped:
-        click.echo(f"skipped {skipped.dataset_id} ({skipped.name}): {skipped.status}; {skipped.reason}")
-    for outcome in result.datasets:
-        gap = f", gap {outcome.gap_seconds * 1000:.0f} ms" if outcome.gap_seconds is not None else ""
-        click.echo(
-            f"{outcome.index} ({outcome.name}): {outcome.strategy}, {outcome.records} records, "
-            f"{outcome.docs_per_second:.0f} docs/s, {outcome.caught_up} caught up, "
-            f"{outcome.stale_deleted} stale deleted{gap}"
-        )
-    op = result.operation
-    click.echo(f"Operation {op.id} {op.status} in {op.duration_seconds or 0:.2f}s")
+    else:
+        click.echo(render.reindex_text(result))
 
 
 def main() -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from service.core.operation_record import OperationRecord
 from service.ops.results import MigrationPlan, RevisionsResult
+
+if TYPE_CHECKING:  # the CLI imports the reindex (and its search modules) only when it runs one
+    from service.ops.reindex import ReindexResult
 
 
 def revisions_text(result: RevisionsResult) -> str:
@@ -76,4 +81,19 @@ def operation_text(op: OperationRecord) -> str:
         lines.append(f"error: {op.error.get('title')}: {op.error.get('detail')}")
     for step in op.steps or []:
         lines.append(f"  step {step['direction']:<9} {step['revision']}  {step['seconds']:.3f}s")
+    return "\n".join(lines)
+
+
+def reindex_text(result: ReindexResult) -> str:
+    """One line per skipped draft and per reindexed dataset, then the operation's outcome."""
+    lines = [f"skipped {s.dataset_id} ({s.name}): {s.status}; {s.reason}" for s in result.skipped]
+    for outcome in result.datasets:
+        gap = f", gap {outcome.gap_seconds * 1000:.0f} ms" if outcome.gap_seconds is not None else ""
+        lines.append(
+            f"{outcome.index} ({outcome.name}): {outcome.strategy}, {outcome.records} records, "
+            f"{outcome.docs_per_second:.0f} docs/s, {outcome.caught_up} caught up, "
+            f"{outcome.stale_deleted} stale deleted{gap}"
+        )
+    op = result.operation
+    lines.append(f"Operation {op.id} {op.status} in {op.duration_seconds or 0:.2f}s")
     return "\n".join(lines)

@@ -40,9 +40,6 @@ class Counter:
         with self._lock:
             self._values[values] = self._values.get(values, 0.0) + amount
 
-    def value(self, *values: str) -> float:
-        return self._values.get(values, 0.0)
-
     def render(self) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help}"
         yield f"# TYPE {self.name} counter"
@@ -66,10 +63,6 @@ class Histogram:
                 if seconds <= bound:
                     counts[index] += 1
             total[0] += seconds
-
-    def count(self, *values: str) -> int:
-        series = self._series.get(values)
-        return series[0][-1] if series else 0
 
     def render(self) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help}"

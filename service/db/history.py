@@ -78,13 +78,7 @@ async def create(
         "started_at": now if status == "running" else None,
     }
     try:
-        async with engine.begin() as conn:
-            await conn.execute(operations.insert().values(**values))
-    except OperationalError as exc:
-        if "locked" not in str(exc.orig).lower():
-            raise
-        # SQLite: a migration holds the write lock for its whole run.
-        raise OperationConflict("a migration holds the database's write lock; retry when it has finished") from None
+        await _insert(engine, values)
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -93,6 +87,17 @@ async def create(
             raise
         return existing, False
     return await get_stored(engine, values["id"]), True
+
+
+async def _insert(engine: AsyncEngine, values: dict[str, Any]) -> None:
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(operations.insert().values(**values))
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig).lower():
+            raise
+        # SQLite: a migration holds the write lock for its whole run.
+        raise OperationConflict("a migration holds the database's write lock; retry when it has finished") from None
 
 
 async def update(engine: AsyncEngine, operation_id: str, **values: Any) -> None:

@@ -216,7 +216,7 @@ def run(connection: Connection, config: Config, direction: Direction, target: st
     """Run ``alembic upgrade|downgrade target`` on ``connection``; ``on_step`` gets each step's seconds."""
     last = time.perf_counter()
 
-    def applied(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+    def applied(*, step: Any, **_context: Any) -> None:  # Alembic also passes ctx, heads and run_args
         nonlocal last
         now = time.perf_counter()
         # For a downgrade step too, up_revision_id is the revision being removed.

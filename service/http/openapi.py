@@ -165,7 +165,7 @@ def render(app: Litestar) -> str:
 class CompletedJsonPlugin(JsonRenderPlugin):
     """Serves the completed description at /openapi.json."""
 
-    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:  # noqa: ARG002 (the plugin's signature)
         return msgspec.json.encode(complete(openapi_schema))
 
 

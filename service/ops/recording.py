@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -77,15 +78,7 @@ async def recorded(
     operation_id: str | None = None,
 ) -> AsyncIterator[Recorder]:
     """Run the block as operation ``operation_id`` (or a new one), recording start, heartbeats and outcome."""
-    engine = resources.engine
-    if operation_id is None:
-        stored, _ = await history.create(
-            engine, kind=kind, actor=actor, resource=resource, parameters=parameters, holder=resources.holder, status="running"
-        )
-        operation_id = stored.record.id
-    else:
-        now = history.utcnow()
-        await history.update(engine, operation_id, status="running", started_at=now, heartbeat_at=now, holder=resources.holder)
+    operation_id = await _mark_running(resources, kind, actor, resource, parameters, operation_id)
     resources.started.append(operation_id)
     recorder = Recorder(resources, operation_id)
     beat = asyncio.create_task(recorder._beat())
@@ -95,44 +88,81 @@ async def recorded(
     try:
         yield recorder
     except BaseException as exc:
-        status = "interrupted" if isinstance(exc, asyncio.CancelledError) else "failed"
-        error = error_body(exc)
-        if isinstance(exc, asyncio.CancelledError) and resources.stopping:
-            error["detail"] = f"stopped by {resources.stopping} before it finished"
-        if recorder.committed is not None:
-            # The work had committed before the failure (a stop during COMMIT): record what the database says.
-            status, error = "succeeded", None
-            recorder.result = {**(recorder.result or {}), "note": recorder.committed}
+        status, error = _failure(resources, recorder, exc)
         raise
     finally:
         beat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beat
-        duration = time.perf_counter() - started
-        recorder.paused = False
-        outcome = {
-            "status": status,
-            "error": error,
-            "result": recorder.result,
-            "finished_at": history.utcnow(),
-            "duration_seconds": round(duration, 6),
-            "heartbeat_at": history.utcnow(),
-            **recorder.snapshot(),
-        }
-        await asyncio.shield(record_outcome(resources, operation_id, outcome))
-        if resources.metrics is not None:
-            resources.metrics.operation_finished(kind, status, duration)
-        log.info(
-            "operation finished",
-            kind=kind,
-            actor=actor,
-            target=recorder.to_revision or resource,
-            outcome=status,
-            duration_seconds=round(duration, 3),
-            error_type=(error or {}).get("type"),
-            **({"counts": recorder.progress} if recorder.progress else {}),
-        )
+        await _finish(resources, recorder, Ended(kind, actor, resource, status, error, time.perf_counter() - started))
         structlog.contextvars.unbind_contextvars("operation_id")
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How an operation ended: for its row, its metrics and its one canonical log line."""
+
+    kind: str
+    actor: str
+    resource: str
+    status: str
+    error: dict[str, Any] | None
+    duration: float
+
+
+async def _mark_running(
+    resources: Resources, kind: str, actor: str, resource: str, parameters: dict[str, Any], operation_id: str | None
+) -> str:
+    """Insert the operation as running, or mark the queued one running; returns its id."""
+    engine = resources.engine
+    if operation_id is None:
+        stored, _ = await history.create(
+            engine, kind=kind, actor=actor, resource=resource, parameters=parameters, holder=resources.holder, status="running"
+        )
+        return stored.record.id
+    now = history.utcnow()
+    await history.update(engine, operation_id, status="running", started_at=now, heartbeat_at=now, holder=resources.holder)
+    return operation_id
+
+
+def _failure(resources: Resources, recorder: Recorder, exc: BaseException) -> tuple[str, dict[str, Any] | None]:
+    """The status and error an exception leaves in the row (a stop after the work committed is a success)."""
+    status = "interrupted" if isinstance(exc, asyncio.CancelledError) else "failed"
+    error = error_body(exc)
+    if isinstance(exc, asyncio.CancelledError) and resources.stopping:
+        error["detail"] = f"stopped by {resources.stopping} before it finished"
+    if recorder.committed is not None:
+        # The work had committed before the failure (a stop during COMMIT): record what the database says.
+        recorder.result = {**(recorder.result or {}), "note": recorder.committed}
+        return "succeeded", None
+    return status, error
+
+
+async def _finish(resources: Resources, recorder: Recorder, ended: Ended) -> None:
+    """Record the outcome (shielded: a cancelled operation is still recorded), count it and log it."""
+    recorder.paused = False
+    outcome = {
+        "status": ended.status,
+        "error": ended.error,
+        "result": recorder.result,
+        "finished_at": history.utcnow(),
+        "duration_seconds": round(ended.duration, 6),
+        "heartbeat_at": history.utcnow(),
+        **recorder.snapshot(),
+    }
+    await asyncio.shield(record_outcome(resources, recorder.id, outcome))
+    if resources.metrics is not None:
+        resources.metrics.operation_finished(ended.kind, ended.status, ended.duration)
+    log.info(
+        "operation finished",
+        kind=ended.kind,
+        actor=ended.actor,
+        target=recorder.to_revision or ended.resource,
+        outcome=ended.status,
+        duration_seconds=round(ended.duration, 3),
+        error_type=(ended.error or {}).get("type"),
+        **({"counts": recorder.progress} if recorder.progress else {}),
+    )
 
 
 async def record_outcome(resources: Resources, operation_id: str, outcome: dict[str, Any]) -> bool:
@@ -168,4 +198,5 @@ async def flush_unrecorded(resources: Resources) -> None:
 
 
 async def final_record(resources: Resources, operation_id: str) -> OperationRecord:
+    """The operation's row as committed, once it ended."""
     return await history.get(resources.engine, operation_id)

@@ -86,12 +86,6 @@ class MigrationPlan(msgspec.Struct, frozen=True):
     steps: list[PlannedStep]
 
 
-class StepTiming(msgspec.Struct, frozen=True):
-    revision: str
-    direction: Literal["upgrade", "downgrade"]
-    seconds: float
-
-
 class MigrateResult(msgspec.Struct, frozen=True):
     """Outcome of a migrate: the operation row, the plan and, for a dry run, the SQL."""
 

@@ -134,14 +134,17 @@ class OperationRunner:
                     operation_id=stored.record.id,
                 )
             return Launch(stored.record, created=False)
-        operation_id = stored.record.id
+        await self._start_task(kind, stored.record.id, work)
+        return Launch(await history.get(engine, stored.record.id), created=True)
+
+    async def _start_task(self, kind: str, operation_id: str, work: Work) -> None:
+        """Run ``work`` in a task of ours; return once it holds its locks (shielded: the task outlives us)."""
         started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         started.add_done_callback(_consume)
         task = asyncio.create_task(self._run(operation_id, work, started), name=f"{kind}-{operation_id}")
         self.tasks[operation_id] = task
         task.add_done_callback(lambda _task: self.tasks.pop(operation_id, None))
         await asyncio.shield(started)
-        return Launch(await history.get(engine, operation_id), created=True)
 
     async def _run(self, operation_id: str, work: Work, started: asyncio.Future[None]) -> None:
         def on_started(_id: str) -> None:

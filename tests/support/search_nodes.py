@@ -598,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine, version = parse_engine(args.engine)
     stop = False
 
-    def _on_signal(signum: int, frame: object) -> None:
+    def _on_signal(_signum: int, _frame: object) -> None:
         nonlocal stop
         stop = True
 
