@@ -30,14 +30,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("root", nargs="?", default="service", type=Path)
     parser.add_argument("--top", type=int, default=5, help="also list the N longest functions")
+    parser.add_argument("--over", type=int, default=30, help="count the functions longer than this")
     args = parser.parse_args()
     found = sorted(function_lengths(args.root))
     lengths = [length for length, _ in found]
     print(f"{args.root}: {len(lengths)} functions")
+    over = sum(length > args.over for length in lengths)
     print(
-        f"p50 {percentile(lengths, 0.5)}  p90 {percentile(lengths, 0.9)}  max {lengths[-1]}  mean {statistics.mean(lengths):.1f}"
+        f"p50 {percentile(lengths, 0.5)}  p90 {percentile(lengths, 0.9)}  max {lengths[-1]}  "
+        f"mean {statistics.mean(lengths):.1f}  over {args.over} lines: {over}"
     )
-    for length, where in found[-args.top :][::-1]:
+    for length, where in found[::-1][: args.top]:
         print(f"  {length:4d}  {where}")
 
 
