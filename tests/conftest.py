@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,8 +13,10 @@ import sqlalchemy as sa
 import structlog
 
 from tests.support.postgres import find_bindir, running_cluster
+from tests.support.search_nodes import SearchNode, SearchNodeError, engines_from_env, running_node
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ENGINES = engines_from_env()
 
 
 def _missing(component: str) -> None:
@@ -75,3 +78,18 @@ def _fresh_structlog() -> Iterator[None]:
     """CLI runs configure structlog for the process (e.g. a WARNING filter); no test inherits another's set-up."""
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture(scope="session", params=ENGINES, ids=[f"{e}-{v}" for e, v in ENGINES])
+def search_node(request: pytest.FixtureRequest) -> Iterator[SearchNode]:
+    """One node per engine for the whole session; it must start in CI, elsewhere a missing node skips."""
+    engine, version = request.param
+    with contextlib.ExitStack() as stack:
+        try:
+            node = stack.enter_context(running_node(engine, version))
+        except (SearchNodeError, OSError) as exc:
+            message = f"{engine} {version} node did not start: {exc}"
+            if IN_CI:
+                pytest.fail(f"{message} (CI=true: real components are required)", pytrace=False)
+            pytest.skip(message)
+        yield node

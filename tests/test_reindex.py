@@ -7,7 +7,7 @@ import contextlib
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,28 +34,13 @@ from service.runtime import open_resources
 from service.search.schema import index_name
 from tests.support import argilla_seed
 from tests.support.argilla_seed import Seeded, expected_document, seed, sync_engine
-from tests.support.search_nodes import SearchNode, SearchNodeError, engines_from_env, running_node
+from tests.support.search_nodes import SearchNode, engines_from_env
 
 pytestmark = [pytest.mark.search]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 RECORDS = 3000
 BATCH = 250
 ENGINES = engines_from_env()
-
-
-@pytest.fixture(scope="session", params=ENGINES, ids=[f"{e}-{v}" for e, v in ENGINES])
-def search_node(request: pytest.FixtureRequest) -> Iterator[SearchNode]:
-    """One node per engine for the whole session; it must start in CI, elsewhere a missing node skips."""
-    engine, version = request.param
-    with contextlib.ExitStack() as stack:
-        try:
-            node = stack.enter_context(running_node(engine, version))
-        except (SearchNodeError, OSError) as exc:
-            message = f"{engine} {version} node did not start: {exc}"
-            if IN_CI:
-                pytest.fail(f"{message} (CI=true: real components are required)", pytrace=False)
-            pytest.skip(message)
-        yield node
 
 
 @dataclass

@@ -43,6 +43,10 @@ class SearchSettings:
     bulk_max_bytes: int = 8 * 1024 * 1024
     concurrency: int = 4
     checkpoint_records: int = 10_000
+    # Every engine call gets an answer within this many seconds (retries of unanswered calls included).
+    request_timeout: float = 30.0
+    # How long answers meaning "busy" (HTTP 429/503, a flood-stage block) are retried with backoff before failing.
+    busy_retry_seconds: float = 120.0
 
     def __repr__(self) -> str:
         url = mask_url(self.url) if self.url else None
@@ -133,6 +137,8 @@ def _search_settings(env: Mapping[str, str]) -> SearchSettings:
         bulk_max_bytes=int(_number(env, "ARGILLA_MAINT_REINDEX_BULK_BYTES", 8 * 1024 * 1024, minimum=1024, integer=True)),
         concurrency=int(_number(env, "ARGILLA_MAINT_REINDEX_CONCURRENCY", 4, minimum=1, integer=True)),
         checkpoint_records=int(_number(env, "ARGILLA_MAINT_REINDEX_CHECKPOINT_RECORDS", 10_000, minimum=1, integer=True)),
+        request_timeout=_number(env, "ARGILLA_MAINT_SEARCH_TIMEOUT", 30.0, minimum=0.1),
+        busy_retry_seconds=_number(env, "ARGILLA_MAINT_SEARCH_BUSY_RETRY_SECONDS", 120.0, minimum=0.0),
     )
 
 

@@ -14,7 +14,11 @@ def open_search_engine(settings: SearchSettings) -> SearchEngine:
     if settings.engine == "opensearch":
         from service.search.opensearch import OpenSearchEngine
 
-        return OpenSearchEngine(settings.url, ssl_verify=settings.ssl_verify, ca_path=settings.ca_path)
+        return OpenSearchEngine(settings.url, ssl_verify=settings.ssl_verify, ca_path=settings.ca_path, **_deadlines(settings))
     from service.search.elastic import ElasticsearchEngine
 
-    return ElasticsearchEngine(settings.url, ssl_verify=settings.ssl_verify, ca_path=settings.ca_path)
+    return ElasticsearchEngine(settings.url, ssl_verify=settings.ssl_verify, ca_path=settings.ca_path, **_deadlines(settings))
+
+
+def _deadlines(settings: SearchSettings) -> dict[str, float]:
+    return {"timeout": settings.request_timeout, "busy_budget": settings.busy_retry_seconds}

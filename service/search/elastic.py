@@ -10,7 +10,6 @@ from elasticsearch import ApiError, AsyncElasticsearch
 from service.search.mappings import EngineName
 from service.search.rest import RestSearchEngine, Unreachable
 
-REQUEST_TIMEOUT = 120.0
 
 
 class ElasticsearchEngine(RestSearchEngine):
@@ -25,7 +24,7 @@ class ElasticsearchEngine(RestSearchEngine):
             max_retries=0,
             retry_on_status=(),
             retry_on_timeout=False,
-            request_timeout=REQUEST_TIMEOUT,
+            request_timeout=self.timeout,
             **tls,
         )
 

@@ -2,7 +2,7 @@
 
 Errors raised through it (all from service.core.errors):
 
-    SearchEngineUnavailable   connection refused/reset/timed out, or 429/502/503/504 after bounded retries
+    SearchEngineUnavailable   no answer within the request deadline, or 429/502/503/504 for the busy budget
     ReindexFailed             the engine answered with an error we cannot fix by retrying
 """
 
@@ -37,7 +37,11 @@ class SearchEngine(Protocol):
 
     async def close(self) -> None: ...
 
-    async def health(self, index: str | None = None, *, wait_for: str | None = None) -> dict[str, Any]: ...
+    async def health(
+        self, index: str | None = None, *, wait_for: str | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Cluster (or index) health; ``timeout`` bounds the call (default: the engine's request timeout)."""
+        ...
 
     async def state(self, name: str) -> IndexState: ...
 

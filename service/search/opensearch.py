@@ -13,7 +13,6 @@ from service.core.errors import ReindexFailed
 from service.search.mappings import EngineName
 from service.search.rest import RestSearchEngine, Unreachable
 
-REQUEST_TIMEOUT = 120
 KNN_REFUSAL = "index.knn setting is false"
 log = structlog.get_logger("service.search")
 
@@ -29,7 +28,7 @@ class OpenSearchEngine(RestSearchEngine):
             ca_certs=ca_path,
             max_retries=0,
             retry_on_timeout=False,
-            timeout=REQUEST_TIMEOUT,
+            timeout=self.timeout,
         )
 
     async def _send(

@@ -1,8 +1,10 @@
 """One implementation of ``SearchEngine`` on REST paths; subclasses only say how a request is sent.
 
-Retries: connection failures and 429/502/503/504 answers are retried with exponential backoff,
-a bounded number of times, then raise ``SearchEngineUnavailable``. The clients' own retries are
-off so the bound is ours.
+Deadlines and retries: every call gets an answer within ``timeout`` seconds (a hung node that
+accepts connections and never answers included), unanswered attempts being retried with backoff
+inside that deadline; 429/502/503/504 answers are retried with exponential backoff (logged) for
+``busy_budget`` seconds. Then ``SearchEngineUnavailable``, keeping the reason the node gave. The
+clients' own retries are off so the bounds are ours.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import msgspec
+import structlog
 
 from service.core.errors import ReindexFailed, SearchEngineUnavailable
 from service.core.secrets import mask_url
 from service.search.engine import IndexState
 from service.search.mappings import EngineName
 
+log = structlog.get_logger("service.search")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 JSON = "application/json"
 NDJSON = "application/x-ndjson"
@@ -33,9 +37,18 @@ class RestSearchEngine:
 
     engine: EngineName
 
-    def __init__(self, url: str, *, retries: int = 5, backoff: float = 0.25, max_backoff: float = 4.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        busy_budget: float = 120.0,
+        backoff: float = 0.25,
+        max_backoff: float = 8.0,
+    ) -> None:
         self.url = url
-        self.retries = retries
+        self.timeout = timeout
+        self.busy_budget = busy_budget
         self.backoff = backoff
         self.max_backoff = max_backoff
 
@@ -56,48 +69,64 @@ class RestSearchEngine:
         body: Any = None,
         ndjson: bytes | None = None,
         ok: tuple[int, ...] = (),
+        timeout: float | None = None,
     ) -> tuple[int, Any]:
-        """Send with bounded retries; return (status, parsed body) for 2xx and the ``ok`` statuses."""
+        """Send with bounded retries; return (status, parsed body) for 2xx and the ``ok`` statuses.
+
+        No answer (refused, reset, hung) is retried until ``timeout`` (default ``self.timeout``) has passed
+        since the first attempt; a busy answer (429/502/503/504) is retried with backoff for ``busy_budget``.
+        """
         raw = ndjson if ndjson is not None else (msgspec.json.encode(body) if body is not None else None)
         content_type = NDJSON if ndjson is not None else JSON
-        for attempt in range(self.retries + 1):
-            last = attempt == self.retries
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        deadline = began + (self.timeout if timeout is None else timeout)
+        attempt = 0
+        while True:
+            remaining = deadline - loop.time()
             try:
-                status, answer = await self._send(method, path, params, raw, content_type)
-            except Unreachable as exc:
-                if last:
+                status, answer = await asyncio.wait_for(self._send(method, path, params, raw, content_type), remaining)
+            except (Unreachable, TimeoutError) as exc:
+                cause = str(exc) or "no answer"
+                if loop.time() + self.delay(attempt) >= deadline:
                     raise SearchEngineUnavailable(
-                        f"the {self.engine} node at {mask_url(self.url)} did not answer {method} {path} "
-                        f"after {self.retries + 1} attempts ({exc}); check ARGILLA_ELASTICSEARCH and the node",
+                        f"the {self.engine} node at {mask_url(self.url)} did not answer {method} {path} within "
+                        f"{deadline - began:.0f} s ({attempt + 1} attempt(s), last: {cause}); "
+                        "check ARGILLA_ELASTICSEARCH and the node",
                         engine=self.engine,
                     ) from exc
             else:
                 if status < 300 or status in ok:
                     return status, answer
+                reason = reason_of(answer)
                 if status not in RETRY_STATUSES:
-                    raise ReindexFailed(
-                        f"{self.engine} refused {method} {path}: HTTP {status}: {reason_of(answer)}",
-                        status=status,
-                        reason=reason_of(answer),
-                    )
-                if last:
+                    raise ReindexFailed(f"{self.engine} refused {method} {path}: HTTP {status}: {reason}", status=status, reason=reason)
+                waited = loop.time() - began
+                if waited + self.delay(attempt) > self.busy_budget:
                     raise SearchEngineUnavailable(
-                        f"the {self.engine} node at {mask_url(self.url)} kept answering HTTP {status} to {method} {path}",
+                        f"the {self.engine} node at {mask_url(self.url)} kept answering HTTP {status} to {method} {path} "
+                        f"for {waited:.0f} s: {reason}",
                         engine=self.engine,
                         status=status,
+                        reason=reason,
                     )
+                log.warning("search engine busy, backing off", method=method, path=path, status=status, reason=reason)
+                # A busy node answered: give the next attempt a full deadline of its own.
+                deadline = loop.time() + self.delay(attempt) + (self.timeout if timeout is None else timeout)
             await asyncio.sleep(self.delay(attempt))
-        raise AssertionError("unreachable")
+            attempt += 1
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with jitter, capped."""
         base = min(self.max_backoff, self.backoff * 2**attempt)
         return float(base * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not security
 
-    async def health(self, index: str | None = None, *, wait_for: str | None = None) -> dict[str, Any]:
+    async def health(
+        self, index: str | None = None, *, wait_for: str | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
         params = {"wait_for_status": wait_for, "timeout": "30s"} if wait_for else None
         path = f"/_cluster/health/{quote(index)}" if index else "/_cluster/health"
-        _, body = await self.request("GET", path, params=params)
+        _, body = await self.request("GET", path, params=params, timeout=timeout)
         return dict(body)
 
     async def state(self, name: str) -> IndexState:

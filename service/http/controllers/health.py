@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
+from service.core.errors import InvalidRequest
 from service.core.metrics import Metrics
 from service.ops.context import Resources
-from service.ops.health import check_database
-from service.ops.reindex import check_search_engine
+from service.ops.health import readiness
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -25,11 +28,21 @@ async def livez() -> Health:
     return Health("ok")
 
 
-@get("/readyz", operation_id="readyz", summary="The database is reachable", tags=["health"], opt={"public": True})
-async def readyz(resources: NamedDependency[Resources]) -> Health:
-    """503 problem (database-unavailable, search-engine-unavailable) when a dependency cannot be reached."""
-    await check_database(resources)
-    return Health("ok", {"database": "ok", "search_engine": await check_search_engine(resources)})
+@get("/readyz", operation_id="readyz", summary="The API can serve: the database is reachable", tags=["health"], opt={"public": True})
+async def readyz(
+    resources: NamedDependency[Resources],
+    check: Annotated[
+        str | None, QueryParameter(description="`search`: also require the search engine (503 when it is down).", max_length=16)
+    ] = None,
+) -> Health:
+    """Ready when the database answers (503 database-unavailable otherwise), within ~2 s; the search engine's
+    state is in ``checks`` without deciding readiness, except with ``?check=search`` (503 search-engine-unavailable)."""
+    if check not in (None, "search"):
+        raise InvalidRequest(f"unknown check {check!r}; accepted: search")
+    checks, search_error = await readiness(resources)
+    if check == "search" and search_error is not None:
+        raise search_error
+    return Health("ok", checks)
 
 
 @get(

@@ -47,7 +47,6 @@ __all__ = [
     "ReindexRequest",
     "ReindexResult",
     "SkippedDataset",
-    "check_search_engine",
     "reindex",
     "reindex_resource",
 ]
@@ -98,12 +97,14 @@ async def _reindex(
     progress: Progress,
 ) -> tuple[list[DatasetOutcome], list[SkippedDataset]]:
     await check_schema(resources)
-    search = await reachable_search(resources)
+    search = configured_search(resources)
     ready, skipped = await _select(resources, request)
     progress.start(ready, skipped)
     outcomes: list[DatasetOutcome] = []
     async with _lock(resources, recorder, MIGRATION_LOCK, timeout, shared=True):
         on_started(recorder.id)
+        # Only now, inside the operation: starting one never waits on the engine (a hung node included).
+        await search.health()
         for dataset in ready:
             async with _lock(resources, recorder, f"dataset:{dataset.id}", timeout, shared=False):
                 outcome = await reindex_dataset(DatasetJob.create(resources, search, dataset, recorder.id, progress))
@@ -133,21 +134,12 @@ async def check_schema(resources: Resources) -> None:
             )
 
 
-async def reachable_search(resources: Resources) -> SearchEngine:
-    """The configured engine, after a cluster-health call (``GET /`` is not allowed everywhere)."""
+def configured_search(resources: Resources) -> SearchEngine:
+    """The configured engine, without calling it (readiness and reindexes call it with their own deadlines)."""
     search: SearchEngine | None = resources.search
     if search is None:
         raise SearchEngineUnavailable("no search engine configured; set ARGILLA_ELASTICSEARCH (and ARGILLA_SEARCH_ENGINE)")
-    await search.health()
     return search
-
-
-async def check_search_engine(resources: Resources) -> str:
-    """Readiness: "not configured", or "ok" after a cluster-health call (raises SearchEngineUnavailable)."""
-    if resources.search is None:
-        return "not configured"
-    await reachable_search(resources)
-    return "ok"
 
 
 async def _select(resources: Resources, request: ReindexRequest) -> tuple[list[Dataset], list[SkippedDataset]]:
