@@ -44,7 +44,7 @@ PROBLEMS: dict[str, tuple[type[e.MaintenanceError], ...]] = {
     "reindexAll": _REINDEX,
     "reindexDataset": (*_REINDEX, e.InvalidDatasetId, e.DatasetNotFound),
     "livez": (),
-    "readyz": (e.DatabaseUnavailable, e.SearchEngineUnavailable),
+    "readyz": (e.InvalidRequest, e.DatabaseUnavailable, e.SearchEngineUnavailable),
     "metrics": (e.Unauthorized, e.MaintenanceError),
 }
 PROBLEM_SCHEMA: dict[str, Any] = {

@@ -11,7 +11,6 @@ from service.search.mappings import EngineName
 from service.search.rest import RestSearchEngine, Unreachable
 
 
-
 class ElasticsearchEngine(RestSearchEngine):
     engine: EngineName = "elasticsearch"
 

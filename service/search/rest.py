@@ -100,7 +100,9 @@ class RestSearchEngine:
                     return status, answer
                 reason = reason_of(answer)
                 if status not in RETRY_STATUSES:
-                    raise ReindexFailed(f"{self.engine} refused {method} {path}: HTTP {status}: {reason}", status=status, reason=reason)
+                    raise ReindexFailed(
+                        f"{self.engine} refused {method} {path}: HTTP {status}: {reason}", status=status, reason=reason
+                    )
                 waited = loop.time() - began
                 if waited + self.delay(attempt) > self.busy_budget:
                     raise SearchEngineUnavailable(

@@ -28,7 +28,13 @@ async def livez() -> Health:
     return Health("ok")
 
 
-@get("/readyz", operation_id="readyz", summary="The API can serve: the database is reachable", tags=["health"], opt={"public": True})
+@get(
+    "/readyz",
+    operation_id="readyz",
+    summary="The API can serve: the database is reachable",
+    tags=["health"],
+    opt={"public": True},
+)
 async def readyz(
     resources: NamedDependency[Resources],
     check: Annotated[
