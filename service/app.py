@@ -13,6 +13,7 @@ from service.core.config import Settings
 from service.core.errors import ConfigurationError
 from service.core.metrics import Metrics
 from service.http.controllers.health import livez, metrics, readyz
+from service.http.controllers.legacy import legacy, legacy_labels, legacy_workspaces
 from service.http.controllers.migrate import start_migrate
 from service.http.controllers.operations import operation, operations
 from service.http.controllers.reindex import reindex_all, reindex_dataset
@@ -56,7 +57,20 @@ def create_app(settings: Settings) -> Litestar:
                 await runner.close()
 
     return Litestar(
-        route_handlers=[revisions, start_migrate, reindex_all, reindex_dataset, operations, operation, livez, readyz, metrics],
+        route_handlers=[
+            revisions,
+            start_migrate,
+            reindex_all,
+            reindex_dataset,
+            legacy,
+            legacy_labels,
+            legacy_workspaces,
+            operations,
+            operation,
+            livez,
+            readyz,
+            metrics,
+        ],
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
         guards=[make_guard(settings.tokens, metrics_public=settings.metrics_public)],

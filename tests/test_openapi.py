@@ -69,8 +69,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield running
 
 
-# The served process has no search engine, so reindexing answers 503 by design; test_reindex covers it on real nodes.
-@schema.exclude(path_regex="^/reindex").parametrize()
+# The served process has no search engine, so reindex and legacy answer 503 by design; test_reindex and
+# test_legacy cover them on real nodes.
+SEARCH_PATHS = "^/(reindex|legacy)"
+
+
+@schema.exclude(path_regex=SEARCH_PATHS).parametrize()
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 def test_served_app_conforms_to_the_spec(case: schemathesis.Case[Any], server: Served) -> None:
     """No 5xx, and every status, content type and body is the documented one (an admin token is sent)."""
@@ -78,10 +82,10 @@ def test_served_app_conforms_to_the_spec(case: schemathesis.Case[Any], server: S
     case.validate_response(response, checks=CHECKS)
 
 
-@schema.include(path_regex="^/reindex").parametrize()
+@schema.include(path_regex=SEARCH_PATHS).parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_reindex_without_search_engine_answers_documented_problems(case: schemathesis.Case[Any], server: Served) -> None:
-    """Without a search engine the reindex endpoints answer their documented 503 (or 4xx) problems, nothing else."""
+    """Without a search engine the reindex and legacy endpoints answer their documented 503 (or 4xx) problems only."""
     response = case.call(base_url=server.url, headers=ADMIN, timeout=30)
     case.validate_response(response, checks=[response_schema_conformance, content_type_conformance, status_code_conformance])
     if case.method.upper() == "POST":  # the coverage phase also tries undocumented methods (OPTIONS: 204)

@@ -251,6 +251,75 @@ def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json:
         click.echo(render.reindex_text(result))
 
 
+@cli.group()
+def legacy() -> None:
+    """Argilla 1.x datasets in the search engine: label schemas, workspaces (ARGILLA_ELASTICSEARCH, ARGILLA_NAMESPACE)."""
+
+
+@legacy.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (same shape as GET /legacy).")
+def legacy_status_command(as_json: bool) -> None:
+    """What legacy data there is: datasets per task, UI label keys, missing schemas, missing workspaces."""
+    from service.ops.legacy.status import legacy_status
+
+    result = run_with_resources(legacy_status)
+    json_out(result) if as_json else click.echo(render.legacy_status_text(result))
+
+
+@legacy.command("labels")
+@click.option("--dataset", "datasets", multiple=True, metavar="WS/NAME", help="A dataset to fix (repeatable).")
+@click.option("--all", "all_datasets", is_flag=True, help="Every TextClassification/TokenClassification dataset.")
+@click.option("--dry-run", is_flag=True, help="Show each schema before and after; write nothing.")
+@click.option("--no-ui-labels", is_flag=True, help="Leave the old UI's labels out of new schemas (only report them).")
+@click.option("--remove-ui-key", is_flag=True, help="Remove the old UI's metadata key once its labels are in the schema.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, help="Seconds to wait for a busy dataset.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def legacy_labels_command(
+    datasets: tuple[str, ...],
+    all_datasets: bool,
+    dry_run: bool,
+    no_ui_labels: bool,
+    remove_ui_key: bool,
+    lock_timeout: float | None,
+    as_json: bool,
+) -> None:
+    """Save, per legacy dataset, a label schema holding every label of its records (exact) and of the old UI."""
+    from service.ops.legacy.labels import legacy_labels
+    from service.ops.legacy.requests import LegacyLabelsRequest
+
+    if bool(datasets) == all_datasets:
+        raise click.UsageError("pass --dataset WS/NAME (repeatable) or --all")
+    request = LegacyLabelsRequest(
+        datasets="all" if all_datasets else list(datasets),
+        dry_run=dry_run,
+        include_ui_labels=not no_ui_labels,
+        remove_ui_key=remove_ui_key,
+    )
+    result = run_with_resources(lambda r: legacy_labels(r, cli_actor(), request, lock_timeout=lock_timeout))
+    json_out(result) if as_json else click.echo(render.legacy_labels_text(result))
+
+
+@legacy.command("workspaces")
+@click.option("--target", required=True, metavar="WS", help="Existing workspace to move the datasets into.")
+@click.option("--dataset", "datasets", multiple=True, metavar="NAME", help="Only this dataset (default: all without one).")
+@click.option("--dry-run", is_flag=True, help="List what would move; change nothing.")
+@click.option("--keep-original", is_flag=True, help="Keep the workspace-less original (a copy, not a move).")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, help="Seconds to wait for a busy dataset.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def legacy_workspaces_command(
+    target: str, datasets: tuple[str, ...], dry_run: bool, keep_original: bool, lock_timeout: float | None, as_json: bool
+) -> None:
+    """Move datasets left without a workspace (Argilla < 1.4) into workspace WS, as WS/NAME."""
+    from service.ops.legacy.requests import LegacyWorkspacesRequest
+    from service.ops.legacy.workspaces import legacy_workspaces
+
+    request = LegacyWorkspacesRequest(
+        target_workspace=target, datasets=list(datasets) or None, dry_run=dry_run, keep_original=keep_original
+    )
+    result = run_with_resources(lambda r: legacy_workspaces(r, cli_actor(), request, lock_timeout=lock_timeout))
+    json_out(result) if as_json else click.echo(render.legacy_workspaces_text(result))
+
+
 def main() -> None:
     cli(prog_name="argilla-maint")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from service.core.operation_record import OperationRecord
+from service.ops.legacy.requests import LegacyLabelsResult, LegacyStatus, LegacyWorkspacesResult
 from service.ops.results import MigrationPlan, RevisionsResult
 
 if TYPE_CHECKING:  # the CLI imports the reindex (and its search modules) only when it runs one
@@ -96,4 +97,44 @@ def reindex_text(result: ReindexResult) -> str:
         )
     op = result.operation
     lines.append(f"Operation {op.id} {op.status} in {op.duration_seconds or 0:.2f}s")
+    return "\n".join(lines)
+
+
+def legacy_status_text(status: LegacyStatus) -> str:
+    """One line per legacy dataset with what it needs, after the totals."""
+    if not status.legacy_data:
+        return status.message
+    tasks = ", ".join(f"{task}: {count}" for task, count in status.tasks.items())
+    lines = [f"{status.message} ({tasks})"]
+    for d in status.datasets:
+        records = "no index" if d.records is None else f"{d.records} records"
+        schema = f"schema of {d.schema_labels}" if d.has_label_schema else "no schema"
+        ui = f", UI key {list(d.ui_labels)}" if d.has_ui_key else ""
+        needs = f"  needs: {', '.join(d.needs)}" if d.needs else ""
+        lines.append(f"  {d.id:<32} {d.task:<20} {d.workspace or '(no workspace)':<16} {records}, {schema}{ui}{needs}")
+    return "\n".join(lines)
+
+
+def legacy_labels_text(result: LegacyLabelsResult) -> str:
+    lines = []
+    for d in result.datasets:
+        added = f"+{len(d.added)} ({', '.join(d.added)})" if d.added else "nothing to add"
+        lines.append(f"{d.dataset}: {d.action}, {len(d.schema_after)} labels, {added}")
+        if d.ui_labels_not_added:
+            lines.append(f"    UI labels not added (the dataset has a schema): {', '.join(d.ui_labels_not_added)}")
+    lines += [f"{s.dataset}: skipped, {s.reason}" for s in result.skipped]
+    op = result.operation
+    note = " (dry run: nothing was written)" if result.dry_run else ""
+    lines.append(f"Operation {op.id} {op.status} in {op.duration_seconds or 0:.2f}s{note}")
+    return "\n".join(lines)
+
+
+def legacy_workspaces_text(result: LegacyWorkspacesResult) -> str:
+    lines = [f"Datasets without a workspace: {', '.join(result.workspace_less) or 'none'}"]
+    for d in result.datasets:
+        kept = ", original kept" if d.kept_original else ""
+        lines.append(f"{d.source_id} -> {d.target_id}: {d.action}, {d.records} records{kept}")
+    op = result.operation
+    note = " (dry run: nothing was changed)" if result.dry_run else ""
+    lines.append(f"Operation {op.id} {op.status} in {op.duration_seconds or 0:.2f}s{note}")
     return "\n".join(lines)

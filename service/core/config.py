@@ -47,6 +47,7 @@ class SearchSettings:
     request_timeout: float = 30.0
     # How long answers meaning "busy" (HTTP 429/503, a flood-stage block) are retried with backoff before failing.
     busy_retry_seconds: float = 120.0
+    namespace: str | None = None
 
     def __repr__(self) -> str:
         url = mask_url(self.url) if self.url else None
@@ -139,7 +140,19 @@ def _search_settings(env: Mapping[str, str]) -> SearchSettings:
         checkpoint_records=int(_number(env, "ARGILLA_MAINT_REINDEX_CHECKPOINT_RECORDS", 10_000, minimum=1, integer=True)),
         request_timeout=_number(env, "ARGILLA_MAINT_SEARCH_TIMEOUT", 30.0, minimum=0.1),
         busy_retry_seconds=_number(env, "ARGILLA_MAINT_SEARCH_BUSY_RETRY_SECONDS", 120.0, minimum=0.0),
+        namespace=_namespace(env),
     )
+
+
+def _namespace(env: Mapping[str, str]) -> str | None:
+    """``ARGILLA_NAMESPACE``: Argilla 1.x prefixes its index names with it (``<ns>.ar.datasets``); a-z only, as there."""
+    raw = env.get("ARGILLA_NAMESPACE")
+    if raw is None or raw.strip() == "":
+        return None
+    value = raw.strip()
+    if not re.fullmatch(r"[a-z]+", value):
+        raise ConfigurationError(f"ARGILLA_NAMESPACE={raw!r} is not accepted; accepted: lowercase letters a-z only")
+    return value
 
 
 def load_tokens(env: Mapping[str, str]) -> tuple[TokenEntry, ...]:

@@ -22,11 +22,16 @@
     +-- NotFound                           404 not-found
     |   +-- OperationNotFound              404 operation-not-found
     |   +-- DatasetNotFound                404 dataset-not-found
+    |   +-- NoLegacyData                   404 no-legacy-data (no ar.datasets index)
+    +-- UnknownWorkspace                   422 unknown-workspace (a move's target is not a row in SQL)
+    +-- LegacyNameTaken                    409 legacy-name-taken (the target id or index exists)
     +-- DatabaseUnavailable                503 database-unavailable (URL shown masked)
     +-- SearchEngineUnavailable            503 search-engine-unavailable
     +-- MigrationFailed                    500 migration-failed
     +-- IntegrityCheckFailed               500 integrity-check-failed (foreign_key_check violations)
     +-- ReindexFailed                      500 reindex-failed
+    +-- LegacyFixFailed                    500 legacy-fix-failed (a check after a legacy step failed)
+    +-- DocumentChanged                    409 document-changed (a conditional write met a newer version)
 
 ``detail`` is always text we wrote; driver messages never go there (they may carry connection
 strings). ``extra`` holds machine-readable members that the HTTP layer adds to the problem body.
@@ -198,3 +203,31 @@ class ClientDisconnected(InvalidRequest):
     status = 499
     slug = "client-disconnected"
     title = "Client disconnected before the request was read"
+
+
+class NoLegacyData(NotFound):
+    slug = "no-legacy-data"
+    title = "No legacy (Argilla 1.x) data in the search engine"
+
+
+class UnknownWorkspace(MaintenanceError):
+    status = 422
+    slug = "unknown-workspace"
+    title = "Workspace not found in the database"
+
+
+class LegacyNameTaken(MaintenanceError):
+    status = 409
+    slug = "legacy-name-taken"
+    title = "Dataset name already taken in the target workspace"
+
+
+class LegacyFixFailed(MaintenanceError):
+    slug = "legacy-fix-failed"
+    title = "Legacy dataset fix failed"
+
+
+class DocumentChanged(MaintenanceError):
+    status = 409
+    slug = "document-changed"
+    title = "Document changed concurrently"

@@ -1,4 +1,4 @@
-"""Core tables of Argilla's 2.x schema, only the columns the reindex reads (read-only, never created here)."""
+"""Core tables of Argilla's 2.x schema, only the columns the maintenance jobs read (read-only, never created here)."""
 
 from __future__ import annotations
 
@@ -103,4 +103,11 @@ vectors = sa.Table(
     sa.Column("vector_settings_id", sa.Uuid),
     sa.Column("inserted_at", sa.DateTime),
     sa.Column("updated_at", sa.DateTime),
+)
+
+workspaces = sa.Table(
+    "workspaces",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", sa.String),
 )

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_404_NOT_FOUND
 
 from service.core import errors as e
 from service.http.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX, problem_response
+from service.ops.legacy.requests import LegacyLabelsRequest, LegacyWorkspacesRequest
 from service.ops.results import MigrateRequest
 
 SECURITY_SCHEME = "bearerAuth"
@@ -24,6 +25,18 @@ PUBLIC_OPERATIONS = frozenset({"livez", "readyz"})
 _READ = (e.Unauthorized, e.MaintenanceError, e.DatabaseUnavailable)
 _START = (e.Unauthorized, e.Forbidden, e.InvalidRequest, e.MaintenanceError, e.DatabaseUnavailable, e.IdempotencyKeyReused)
 _REINDEX = (*_START, e.OperationConflict, e.UnsupportedSchema, e.SearchEngineUnavailable)
+_LEGACY = (
+    *_START,
+    e.MalformedBody,
+    e.PayloadTooLarge,
+    e.UnsupportedMediaType,
+    e.InvalidBody,
+    e.OperationConflict,
+    e.SearchEngineUnavailable,
+    e.DatasetNotFound,
+    e.NoLegacyData,
+    e.DocumentChanged,
+)
 PROBLEMS: dict[str, tuple[type[e.MaintenanceError], ...]] = {
     "listRevisions": (*_READ, e.MultipleHeads),
     "migrate": (
@@ -43,6 +56,9 @@ PROBLEMS: dict[str, tuple[type[e.MaintenanceError], ...]] = {
     "getOperation": (*_READ, e.InvalidRequest, e.OperationNotFound),
     "reindexAll": _REINDEX,
     "reindexDataset": (*_REINDEX, e.InvalidDatasetId, e.DatasetNotFound),
+    "legacyStatus": (*_READ, e.SearchEngineUnavailable),
+    "legacyLabels": _LEGACY,
+    "legacyWorkspaces": (*_LEGACY, e.LegacyNameTaken, e.UnknownWorkspace, e.UnsupportedSchema, e.LegacyFixFailed),
     "livez": (),
     "readyz": (e.InvalidRequest, e.DatabaseUnavailable, e.SearchEngineUnavailable),
     "metrics": (e.Unauthorized, e.MaintenanceError),
@@ -102,13 +118,22 @@ def _problem_response(titles: dict[str, str]) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _complete_migrate(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
-    (_, components) = msgspec.json.schema_components([MigrateRequest], ref_template="#/components/schemas/{name}")
+# Request bodies read from raw bytes (so Litestar cannot see them): operation id -> (type, description).
+REQUEST_BODIES: dict[str, tuple[type[msgspec.Struct], bool, str]] = {
+    "migrate": (MigrateRequest, False, "Empty body: every default (migrate to head)."),
+    "legacyLabels": (LegacyLabelsRequest, True, 'datasets is required: ids (workspace/name) or "all".'),
+    "legacyWorkspaces": (LegacyWorkspacesRequest, True, "target_workspace is required; datasets defaults to all without one."),
+}
+
+
+def _complete_body(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    type_, required, description = REQUEST_BODIES[operation["operationId"]]
+    (_, components) = msgspec.json.schema_components([type_], ref_template="#/components/schemas/{name}")
     schemas.update(components)
     operation["requestBody"] = {
-        "required": False,
-        "description": "Empty body: every default (migrate to head).",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MigrateRequest"}}},
+        "required": required,
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{type_.__name__}"}}},
     }
 
 
@@ -147,8 +172,8 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                 operation["security"] = []
             if "202" in responses:
                 _complete_post(operation)
-            if op_id == "migrate":
-                _complete_migrate(operation, schemas)
+            if op_id in REQUEST_BODIES:
+                _complete_body(operation, schemas)
     return doc
 
 

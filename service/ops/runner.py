@@ -21,6 +21,9 @@ from service.db import history
 from service.db.engine import DATABASE_ERRORS
 from service.ops.context import Resources
 from service.ops.history_schema import ensure_history_schema
+from service.ops.legacy.labels import labels_resource, legacy_labels
+from service.ops.legacy.requests import LegacyLabelsRequest, LegacyWorkspacesRequest
+from service.ops.legacy.workspaces import legacy_workspaces, workspaces_resource
 from service.ops.migrate import migrate
 from service.ops.migration_lock import MIGRATION_RESOURCE
 from service.ops.recording import flush_unrecorded
@@ -86,6 +89,42 @@ class OperationRunner:
 
         return await self.launch(
             "reindex", reindex_resource(request), actor, request, work, idempotency_key=idempotency_key, fingerprint=fingerprint
+        )
+
+    async def start_legacy_labels(
+        self, actor: str, request: LegacyLabelsRequest, *, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> Launch:
+        """Record a queued legacy label fix and run it; return once it holds its locks (or raise its refusal)."""
+
+        async def work(operation_id: str, on_started: Started) -> None:
+            await legacy_labels(self.resources, actor, request, operation_id=operation_id, on_started=on_started)
+
+        return await self.launch(
+            "legacy-labels",
+            labels_resource(request),
+            actor,
+            request,
+            work,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+        )
+
+    async def start_legacy_workspaces(
+        self, actor: str, request: LegacyWorkspacesRequest, *, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> Launch:
+        """Record a queued move of workspace-less datasets and run it (returns as ``start_legacy_labels`` does)."""
+
+        async def work(operation_id: str, on_started: Started) -> None:
+            await legacy_workspaces(self.resources, actor, request, operation_id=operation_id, on_started=on_started)
+
+        return await self.launch(
+            "legacy-workspaces",
+            workspaces_resource(request),
+            actor,
+            request,
+            work,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
         )
 
     async def reindex_on_start(self) -> Launch | None:

@@ -4,6 +4,7 @@ Errors raised through it (all from service.core.errors):
 
     SearchEngineUnavailable   no answer within the request deadline, or 429/502/503/504 for the busy budget
     ReindexFailed             the engine answered with an error we cannot fix by retrying
+    DocumentChanged           a conditional write met a newer version of the document (HTTP 409)
 """
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ class IndexState:
     def shards(self) -> int | None:
         raw = self.settings.get("index.number_of_shards")
         return int(raw) if raw is not None else None
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as stored: id, ``_source`` and the version a conditional write must match."""
+
+    id: str
+    source: dict[str, Any]
+    seq_no: int
+    primary_term: int
 
 
 class SearchEngine(Protocol):
@@ -70,3 +81,21 @@ class SearchEngine(Protocol):
     async def update_aliases(self, actions: list[dict[str, Any]]) -> None: ...
 
     async def clone(self, source: str, target: str, settings: dict[str, Any]) -> None: ...
+
+    async def get_document(self, index: str, doc_id: str) -> StoredDocument | None:
+        """One document with its ``_source`` and sequence number; None when it (or the index) is missing."""
+        ...
+
+    async def index_document(
+        self, index: str, doc_id: str, source: dict[str, Any], *, if_seq_no: tuple[int, int] | None = None
+    ) -> None:
+        """Write a whole document (refreshed); with ``if_seq_no`` (seq_no, primary_term) only over that version."""
+        ...
+
+    async def update_document(self, index: str, doc_id: str, partial: dict[str, Any], *, if_seq_no: tuple[int, int]) -> None:
+        """Merge ``partial`` into a document (refreshed) if it is still at (seq_no, primary_term)."""
+        ...
+
+    async def delete_document(self, index: str, doc_id: str) -> None:
+        """Delete one document (refreshed); a missing one is not an error."""
+        ...

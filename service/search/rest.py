@@ -17,9 +17,9 @@ from urllib.parse import quote
 import msgspec
 import structlog
 
-from service.core.errors import ReindexFailed, SearchEngineUnavailable
+from service.core.errors import DocumentChanged, ReindexFailed, SearchEngineUnavailable
 from service.core.secrets import mask_url
-from service.search.engine import IndexState
+from service.search.engine import IndexState, StoredDocument
 from service.search.mappings import EngineName
 
 log = structlog.get_logger("service.search")
@@ -181,6 +181,39 @@ class RestSearchEngine:
         await self.request(
             "PUT", f"/{quote(source)}/_clone/{quote(target)}", body={"settings": settings}, params={"wait_for_active_shards": "1"}
         )
+
+    async def get_document(self, index: str, doc_id: str) -> StoredDocument | None:
+        status, body = await self.request("GET", f"/{quote(index)}/_doc/{quote(doc_id, safe='')}", ok=(404,))
+        if status == 404 or not body.get("found"):
+            return None
+        return StoredDocument(str(body["_id"]), dict(body["_source"]), int(body["_seq_no"]), int(body["_primary_term"]))
+
+    async def index_document(
+        self, index: str, doc_id: str, source: dict[str, Any], *, if_seq_no: tuple[int, int] | None = None
+    ) -> None:
+        params = {"refresh": "true", **_conditional(if_seq_no)}
+        status, _ = await self.request(
+            "PUT", f"/{quote(index)}/_doc/{quote(doc_id, safe='')}", params=params, body=source, ok=(409,)
+        )
+        if status == 409:
+            raise DocumentChanged(f"{index}/{doc_id} changed while we worked on it; run the operation again", index=index)
+
+    async def update_document(self, index: str, doc_id: str, partial: dict[str, Any], *, if_seq_no: tuple[int, int]) -> None:
+        params = {"refresh": "true", **_conditional(if_seq_no)}
+        status, _ = await self.request(
+            "POST", f"/{quote(index)}/_update/{quote(doc_id, safe='')}", params=params, body={"doc": partial}, ok=(409,)
+        )
+        if status == 409:
+            raise DocumentChanged(f"{index}/{doc_id} changed while we worked on it; run the operation again", index=index)
+
+    async def delete_document(self, index: str, doc_id: str) -> None:
+        await self.request("DELETE", f"/{quote(index)}/_doc/{quote(doc_id, safe='')}", params={"refresh": "true"}, ok=(404,))
+
+
+def _conditional(if_seq_no: tuple[int, int] | None) -> dict[str, str]:
+    if if_seq_no is None:
+        return {}
+    return {"if_seq_no": str(if_seq_no[0]), "if_primary_term": str(if_seq_no[1])}
 
 
 BULK_FILTER = {"filter_path": "errors,items.*.status,items.*._id,items.*.error"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import pwd
@@ -105,12 +106,15 @@ def plugins_for(engine: Engine, version: str) -> list[str]:
     """Maven coordinates (``group:artifact:version``) of optional plugins installed on top, in order.
 
     OpenSearch 2.x integ-test-zips ship no modules but transport-netty4; lang-painless is rebuilt
-    from its jars (Maven has no zip of it) and is a prerequisite of the k-NN plugin zip.
+    from its jars (Maven has no zip of it) and is a prerequisite of the k-NN plugin zip. analysis-common
+    (the ``lowercase`` tokenizer of Argilla 1.x records indices) is rebuilt the same way, as production
+    nodes ship it. Elasticsearch publishes no such artifact: its legacy fixtures replace that tokenizer.
     """
     if engine == "opensearch" and _version_tuple(version)[0] == 2:
         return [
             f"org.opensearch.plugin:lang-painless:{version}",
             f"org.opensearch.plugin:reindex-client:{version}",
+            f"org.opensearch.plugin:analysis-common:{version}",
             f"org.opensearch.plugin:opensearch-knn:{version}.0",
         ]
     return []
@@ -119,6 +123,11 @@ def plugins_for(engine: Engine, version: str) -> list[str]:
 # Module jars that Maven serves without a plugin zip, by artifact: (module name, plugin class,
 # security policy).  They are rebuilt into modules/<name> of the distribution.
 _ASSEMBLED: dict[str, tuple[str, str, str]] = {
+    "analysis-common": (
+        "analysis-common",
+        "org.opensearch.analysis.common.CommonAnalysisPlugin",
+        "grant {\n};\n",
+    ),
     "lang-painless": (
         "lang-painless",
         "org.opensearch.painless.PainlessPlugin",
@@ -272,9 +281,11 @@ def _install_plugins(home: Path, engine: Engine, version: str, zips_dir: Path) -
 def fetch(engine: Engine, version: str) -> Path:
     """Download (once) and unpack (once) a distribution plus its plugins; return its home directory."""
     root = cache_dir()
-    home = root / "dist" / f"{engine}-{version}"
-    # The stamp names what was asked for, so a changed plugin list rebuilds the cached tree.
+    # The stamp names what was asked for; with plugins, the tree's name carries its digest, so checkouts
+    # asking for different plugin lists share the cache without rebuilding each other's tree.
     stamp = " ".join([engine, version, *plugins_for(engine, version)]) + "\n"
+    suffix = f"-{hashlib.sha256(stamp.encode()).hexdigest()[:8]}" if plugins_for(engine, version) else ""
+    home = root / "dist" / f"{engine}-{version}{suffix}"
     ready = home / ".ready"
     if ready.exists() and ready.read_text() == stamp:
         return home
