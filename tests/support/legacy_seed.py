@@ -1,6 +1,6 @@
 """Argilla 1.x ("legacy") state on a real search node, built from what Argilla 1.23.1 wrote (reference JSON).
 
-``../shared/reference/legacy-1.23/<engine>/`` holds the ``ar.datasets`` mapping, settings and documents,
+``tests/fixtures/legacy-1.23/<engine>/`` holds the ``ar.datasets`` mapping, settings and documents,
 and per task shape a records index's mapping, settings and sample documents (with the total count).
 Records are generated from those samples: the recorded ones verbatim, the others copies of the
 non-rare samples under new ids, so every shape is one Argilla wrote. Argilla computes ``annotated_as``,
@@ -27,7 +27,10 @@ import msgspec
 from service.search.legacy.names import datasets_index, records_index
 from service.search.rest import RestSearchEngine
 
-REFERENCE = Path(os.environ.get("ARGILLA_MAINT_LEGACY_REFERENCE", "/work/shared/reference/legacy-1.23"))
+# A copy of what Argilla 1.23.1 wrote (see its README.md), kept with the tests so a clean clone has it.
+REFERENCE = Path(
+    os.environ.get("ARGILLA_MAINT_LEGACY_REFERENCE") or Path(__file__).resolve().parents[1] / "fixtures" / "legacy-1.23"
+)
 REFERENCE_DIRS = {"elasticsearch": "elasticsearch-8.19.21", "opensearch": "opensearch-2.19.1"}
 RECORDED = ("team.tc-ui-big", "team.tc-ui-multi", "team.ner-ui", "team.t2t-plain", "old-tc")
 # Datasets without recorded records: (template index, record count, extra labels in single records).
