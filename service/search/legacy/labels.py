@@ -21,7 +21,7 @@ AGG_PAGE = 1000
 SCAN_PAGE = 5000
 # task -> (list key, label key) inside an annotation or prediction.
 LABEL_KEYS = {TEXT_CLASSIFICATION: ("labels", "class_label"), "TokenClassification": ("entities", "label")}
-GROUPS = (("annotations", "annotation", "annotated_by"), ("predictions", "prediction", "predicted_by"))
+GROUPS = (("annotations", "annotated_by"), ("predictions", "predicted_by"))
 
 
 def label_fields(task: str, mappings: dict[str, Any]) -> list[str]:
@@ -29,7 +29,7 @@ def label_fields(task: str, mappings: dict[str, Any]) -> list[str]:
     list_key, label_key = LABEL_KEYS[task]
     properties = mappings.get("properties") or {}
     fields: list[str] = []
-    for group, _single, _by in GROUPS:
+    for group, _by in GROUPS:
         for path, spec in _walk(properties.get(group, {}).get("properties") or {}, group):
             if path.endswith(f".{list_key}.{label_key}") and spec.get("type") == "keyword":
                 fields.append(path)
@@ -46,12 +46,12 @@ def _walk(properties: dict[str, Any], prefix: str) -> Iterator[tuple[str, dict[s
 async def labels_by_aggregation(engine: SearchEngine, index: str, task: str, mappings: dict[str, Any]) -> set[str]:
     """Every label in the records' annotations and predictions: composite aggregations, then the uncovered."""
     found = await _aggregate(engine, index, label_fields(task, mappings))
-    uncovered = {"bool": {"should": [_uncovered(group, single, by) for group, single, by in GROUPS], "minimum_should_match": 1}}
+    uncovered = {"bool": {"should": [_uncovered(group, by) for group, by in GROUPS], "minimum_should_match": 1}}
     found |= await labels_by_scan(engine, index, task, query=uncovered)
     return found
 
 
-def _uncovered(group: str, single: str, by: str) -> dict[str, Any]:
+def _uncovered(group: str, by: str) -> dict[str, Any]:
     """Records with an annotation (prediction) but no per-agent copy of it: only their _source tells."""
     return {"bool": {"filter": [{"exists": {"field": by}}], "must_not": [{"exists": {"field": group}}]}}
 
