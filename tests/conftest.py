@@ -59,18 +59,6 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=ENGINES, ids=[f"{e}-{v}" for e, v in ENGINES])
-def search_node(request: pytest.FixtureRequest) -> Iterator[SearchNode]:
-    """One node per engine for the whole session (shared by every module); it must start in CI."""
-    engine, version = request.param
-    with contextlib.ExitStack() as stack:
-        try:
-            node = stack.enter_context(running_node(engine, version))
-        except (SearchNodeError, OSError) as exc:
-            _missing(f"{engine} {version} node (it did not start: {exc})")
-        yield node
-
-
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite database file for one test, as a plain ``sqlite:///`` URL."""
