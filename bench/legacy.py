@@ -129,7 +129,7 @@ def add_workspace(url: str, name: str) -> None:
 async def run(engine: str, node_url: str, count: int, home: Path) -> dict[str, Any]:
     url = f"sqlite+aiosqlite:///{home / 'argilla.db'}"
     env = {"ARGILLA_DATABASE_URL": url, "ARGILLA_HOME_PATH": str(home), "ARGILLA_ELASTICSEARCH": node_url}
-    env |= {"ARGILLA_SEARCH_ENGINE": engine, "ARGILLA_MAINT_LOG_LEVEL": "WARNING"}
+    env |= {"ARGILLA_SEARCH_ENGINE": engine, "ARGILLA_MAINT_LOG_LEVEL": "WARNING", "ARGILLA_MAINT_SEARCH_TIMEOUT": "900"}
     async with open_resources(load_settings(env)) as resources:
         search = resources.search
         await migrate(resources, "bench", MigrateRequest(revision="head"))
