@@ -18,8 +18,9 @@ test: install
 	$(BIN)/python -m pytest
 
 ## The fast tier: pure modules only (marker `unit`), no PostgreSQL, search node or Java; seconds.
+## The property-testing plugins are not loaded: no unit test uses them, and importing them costs most of the run.
 test-fast: install
-	$(BIN)/python -m pytest -m unit -q tests/unit
+	$(BIN)/python -m pytest -m unit -q -p no:schemathesis -p no:hypothesispytest -p no:faker tests/unit
 
 ## Run the service on the embedded default (SQLite in ~/.argilla) with a printed dev token.
 serve: install

@@ -1,5 +1,8 @@
-"""Running Alembic on an engine of its own: Argilla's chain in one transaction (SQLite: checked for new
-foreign-key violations) and our own tables' track under a database-wide lock."""
+"""Running Alembic on an engine of its own: Argilla's chain, and our own tables' track.
+
+Argilla's chain runs in one transaction (on SQLite, checked for new foreign-key violations before it
+commits); our history and lock tables are brought to their head under a database-wide lock.
+"""
 
 from __future__ import annotations
 

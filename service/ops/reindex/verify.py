@@ -1,5 +1,7 @@
-"""Checking the index against SQL: counts compared, and when they differ, a merge of the sorted id streams
-that deletes stale documents and indexes missing ones (constant memory)."""
+"""Checking the index against SQL: counts first, then a merge of the sorted id streams when they differ.
+
+The merge runs in constant memory; it deletes stale documents and indexes the missing records.
+"""
 
 from __future__ import annotations
 
