@@ -166,18 +166,18 @@ async def stream_records(
     dataset_id: UUID,
     *,
     batch_size: int,
-    after: UUID | None = None,
+    after: tuple[datetime, UUID] | None = None,
     since: datetime | None = None,
 ) -> AsyncIterator[list[Record]]:
-    """Records of a dataset in id order, ``batch_size`` at a time, each with its relations loaded.
+    """Records of a dataset in Argilla's feed order (``inserted_at``, then id), ``batch_size`` at a time.
 
-    ``after`` resumes after a record id; ``since`` keeps only records changed at or after that time.
+    ``after`` resumes after an (inserted_at, id) position; ``since`` keeps only records changed at or after then.
     """
     r = t.records
     while True:
-        query = _record_query().where(r.c.dataset_id == dataset_id).order_by(r.c.id).limit(batch_size)
+        query = _record_query().where(r.c.dataset_id == dataset_id).order_by(r.c.inserted_at, r.c.id).limit(batch_size)
         if after is not None:
-            query = query.where(r.c.id > after)
+            query = query.where(sa.tuple_(r.c.inserted_at, r.c.id) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
         if since is not None:
             query = query.where(changed_since(since))
         async with engine.connect() as conn:
@@ -187,7 +187,7 @@ async def stream_records(
             yield batch
         if len(rows) < batch_size:
             return
-        after = rows[-1][0]
+        after = (rows[-1][5], rows[-1][0])
 
 
 async def load_records(engine: AsyncEngine, dataset_id: UUID, ids: Iterable[UUID]) -> list[Record]:
@@ -275,7 +275,9 @@ async def _load_relations(conn: AsyncConnection, rows: Sequence[Any]) -> list[Re
     ):
         records[row[0]].suggestions.append(Suggestion(row[1], row[2], row[3], _json(row[4]), _json(row[5])))
     for row in await conn.execute(
-        sa.select(v.c.record_id, v.c.vector_settings_id, _text(v.c.value)).where(v.c.record_id.in_(ids)).order_by(v.c.id)
+        sa.select(v.c.record_id, v.c.vector_settings_id, _text(v.c.value))
+        .where(v.c.record_id.in_(ids))
+        .order_by(v.c.inserted_at, v.c.id)
     ):
         records[row[0]].vectors.append(Vector(row[1], _json(row[2])))
     return list(records.values())

@@ -46,8 +46,12 @@ class BulkWriter:
         self.requests = 0
 
     async def index(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
+        await self.index_encoded(index, doc_id, self._encode(document))
+
+    async def index_encoded(self, index: str, doc_id: str, document: bytes) -> None:
+        """Queue an already serialised document (one JSON line, no newline inside)."""
         action = b'{"index":{"_index":' + self._encode(index) + b',"_id":' + self._encode(doc_id) + b"}}\n"
-        await self._add((action, self._encode(document) + b"\n"))
+        await self._add((action, document + b"\n"))
 
     async def delete(self, index: str, doc_id: str) -> None:
         await self._add((b'{"delete":{"_index":' + self._encode(index) + b',"_id":' + self._encode(doc_id) + b"}}\n", None))

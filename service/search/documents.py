@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from service.search.schema import DatasetSchema, RecordRow, ResponseRow
 
 
@@ -34,18 +36,18 @@ def record_document(record: RecordRow, dataset: DatasetSchema) -> dict[str, Any]
 
 
 def normalized_fields(stored: dict[str, Any] | None, dataset: DatasetSchema) -> dict[str, Any]:
-    """Per dataset field: image -> None, custom -> str(value or ""), others as stored (None when absent).
+    """Per dataset field, as Argilla 2.8 does: image untouched, custom -> str(value) unless None, others as stored.
 
-    Keys that are not dataset fields stay as stored, as in Argilla.
+    A field the record lacks becomes None (custom too: Argilla stringifies only a value that is not None,
+    so an empty custom ``{}`` gives ``"{}"``). An image field keeps its stored value, or stays absent: the
+    mapping keeps it out of ``_source``. Keys that are not dataset fields stay as stored, as in Argilla.
     """
     fields = dict(stored or {})
     for field in dataset.fields:
         if field.type == "image":
-            fields[field.name] = None
-        elif field.type == "custom":
-            fields[field.name] = str(fields.get(field.name) or "")
-        else:
-            fields[field.name] = fields.get(field.name)
+            continue
+        value = fields.get(field.name)
+        fields[field.name] = str(value) if field.type == "custom" and value is not None else value
     return fields
 
 
@@ -62,3 +64,19 @@ def response_document(response: ResponseRow) -> dict[str, Any]:
 
 def _unwrap(value: Any) -> Any:
     return value.get("value") if isinstance(value, dict) else None
+
+
+_decode = msgspec.json.Decoder().decode
+_encode = msgspec.json.Encoder().encode
+
+
+def restringified_custom_fields(document: bytes, dataset: DatasetSchema) -> bytes:
+    """A document built elsewhere with raw custom values, given Argilla's ``str(value)`` (re-encoded: one line)."""
+    decoded = _decode(document)
+    fields = decoded.get("fields")
+    if isinstance(fields, dict):
+        for field in dataset.fields:
+            value = fields.get(field.name)
+            if field.type == "custom" and value is not None and not isinstance(value, str):
+                fields[field.name] = str(value)
+    return _encode(decoded)

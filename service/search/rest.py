@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -174,6 +175,42 @@ class RestSearchEngine:
         _, answer = await self.request("POST", "/_bulk", ndjson=ndjson, params=BULK_FILTER)
         return dict(answer)
 
+    async def expunge_deletes(self, name: str, *, timeout: float) -> bool:
+        """Merge away the segments' deleted documents; True when done within ``timeout`` seconds.
+
+        Both engines keep recent deletes as soft deletes while a shard copy's retention lease still covers
+        them; the node renews the leases every 30 s. So wait until every lease has moved past the last
+        operation, then force-merge, as a task so the wait stays ours to bound.
+        """
+        deadline = time.monotonic() + timeout
+        while not await self._leases_past_last_operation(name):
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(1.0)
+        _, body = await self.request(
+            "POST", f"/{quote(name)}/_forcemerge", params={"only_expunge_deletes": "true", "wait_for_completion": "false"}
+        )
+        task = body.get("task") if isinstance(body, dict) else None
+        while task:
+            status, answer = await self.request("GET", f"/_tasks/{quote(str(task))}", ok=(404,))
+            if status == 404 or answer.get("completed"):
+                break
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.2)
+        return True
+
+    async def _leases_past_last_operation(self, name: str) -> bool:
+        _, body = await self.request("GET", f"/{quote(name)}/_stats", params={"level": "shards", "filter_path": LEASE_FILTER})
+        for index in (body.get("indices") or {}).values():
+            for copies in (index.get("shards") or {}).values():
+                for copy in copies:
+                    last = int(copy.get("seq_no", {}).get("max_seq_no", -1))
+                    leases = copy.get("retention_leases", {}).get("leases", [])
+                    if any(int(lease.get("retaining_seq_no", 0)) <= last for lease in leases):
+                        return False
+        return True
+
     async def update_aliases(self, actions: list[dict[str, Any]]) -> None:
         await self.request("POST", "/_aliases", body={"actions": actions})
 
@@ -216,6 +253,7 @@ def _conditional(if_seq_no: tuple[int, int] | None) -> dict[str, str]:
     return {"if_seq_no": str(if_seq_no[0]), "if_primary_term": str(if_seq_no[1])}
 
 
+LEASE_FILTER = "indices.*.shards.*.seq_no.max_seq_no,indices.*.shards.*.retention_leases.leases.retaining_seq_no"
 BULK_FILTER = {"filter_path": "errors,items.*.status,items.*._id,items.*.error"}
 
 
