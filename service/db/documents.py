@@ -74,51 +74,50 @@ def _iso(column: str) -> str:
 
 
 def _fields(dataset: Dataset) -> tuple[str, str]:
-    """(fields JSON text, needs_fixup condition) for ``r.fields``.
+    """(fields JSON text, needs_fixup condition); ``j.f`` is ``r.fields`` parsed once as jsonb.
 
     Argilla keeps the stored object and sets each non-image dataset field to its value or null (a missing
     one is appended, in dataset order). When none is missing the stored text is already that object.
     """
-    wanted = [f for f in dataset.fields if f.type != "image"]
+    wanted = [f.name for f in dataset.fields if f.type != "image"]
     customs = [f.name for f in dataset.fields if f.type == "custom"]
-    fixup = " OR ".join(f"json_typeof(r.fields -> {_lit(c)}) NOT IN ('string', 'null')" for c in customs) or "false"
+    fixup = " OR ".join(f"jsonb_typeof(j.f -> {_lit(c)}) NOT IN ('string', 'null')" for c in customs) or "false"
     if not wanted:
         return "r.fields::text", f"COALESCE({fixup}, false)"
-    present = " AND ".join(f"r.fields -> {_lit(f.name)} IS NOT NULL" for f in wanted)
+    names = "ARRAY[" + ", ".join(_lit(n) for n in wanted) + "]"
     stored = (
         "CASE WHEN json_typeof(r.fields) = 'object' THEN (SELECT string_agg(to_json(e.key)::text || ':' || e.value::text, ',') "
         "FROM json_each(r.fields) e) END"
     )
     appended = ", ".join(
-        f"CASE WHEN r.fields -> {_lit(f.name)} IS NULL THEN {_lit(msgspec.json.encode(f.name).decode() + ':null')} END"
-        for f in wanted
+        f"CASE WHEN NOT COALESCE(j.f ? {_lit(n)}, false) THEN {_lit(msgspec.json.encode(n).decode() + ':null')} END"
+        for n in wanted
     )
     rebuilt = f"'{{' || concat_ws(',', {stored}, {appended}) || '}}'"
-    return f"CASE WHEN json_typeof(r.fields) = 'object' AND {present} THEN r.fields::text ELSE {rebuilt} END", (
-        f"COALESCE({fixup}, false)"
-    )
+    fast = f"jsonb_typeof(j.f) = 'object' AND j.f ?& {names}"
+    return f"CASE WHEN {fast} THEN r.fields::text ELSE {rebuilt} END", f"COALESCE({fixup}, false)"
 
 
 def _metadata(dataset: Dataset) -> str:
-    """``,"metadata":{...}`` when the stored metadata is a non-empty object (configured, non-null keys), else ''."""
+    """``,"metadata":{...}`` when the stored metadata is a non-empty object (configured, non-null keys), else ''.
+
+    ``j.m`` is ``r.metadata`` parsed once as jsonb; values are written from it (numbers keep their digits).
+    """
     parts = ", ".join(
-        f"CASE WHEN json_typeof(r.metadata -> {_lit(p.name)}) <> 'null' "
-        f"THEN {_json_key(p.name)} || (r.metadata -> {_lit(p.name)})::text END"
+        f"CASE WHEN jsonb_typeof(j.m -> {_lit(p.name)}) <> 'null' THEN {_json_key(p.name)} || (j.m -> {_lit(p.name)})::text END"
         for p in dataset.metadata_properties
     )
     inner = f"concat_ws(',', {parts})" if parts else "''"
-    return (
-        "CASE WHEN json_typeof(r.metadata) = 'object' AND r.metadata::text !~ '^\\s*\\{\\s*\\}\\s*$' "
-        f"""THEN ',"metadata":{{' || {inner} || '}}' ELSE '' END"""
-    )
+    truthy = "jsonb_typeof(j.m) = 'object' AND j.m <> '{}'::jsonb"
+    return f"""CASE WHEN {truthy} THEN ',"metadata":{{' || {inner} || '}}' ELSE '' END"""
 
 
 _RESPONSES = """COALESCE((SELECT ',"responses":[' || string_agg(
     '{"id":"' || rs.id::text || '","status":"' || rs.status::text || '","user_id":'
     || COALESCE('"' || rs.user_id::text || '"', 'null')
     || CASE WHEN json_typeof(rs.values) = 'object' THEN COALESCE((SELECT string_agg(',' || to_json(e.key)::text || ':'
-        || CASE WHEN json_typeof(e.value) = 'object' THEN COALESCE((e.value -> 'value')::text, 'null') ELSE 'null' END, '')
-        FROM json_each(rs.values) e), '') ELSE '' END
+        || CASE WHEN jsonb_typeof(e.value) = 'object' THEN COALESCE((e.value -> 'value')::text, 'null') ELSE 'null' END, '')
+        FROM jsonb_each(rs.values::jsonb) e), '') ELSE '' END
     || '}', ',' ORDER BY rs.inserted_at, rs.id) || ']'
   FROM responses rs WHERE rs.record_id = r.id), '')"""
 
@@ -135,7 +134,7 @@ _VECTORS = """COALESCE((SELECT ',"vectors":{' || string_agg(
 
 
 def document_sql(dataset: Dataset, *, where: str = "") -> str:
-    """The streaming query: ``$1`` dataset id; ``where`` adds conditions on ``records o`` (resume, catch-up)."""
+    """The streaming query: ``$1`` dataset id; ``where`` adds conditions on ``records`` (resume, catch-up)."""
     fields, fixup = _fields(dataset)
     document = (
         """'{"id":"' || r.id::text || '","external_id":' || COALESCE(to_json(r.external_id)::text, 'null')"""
@@ -145,9 +144,13 @@ def document_sql(dataset: Dataset, *, where: str = "") -> str:
     )
     # Sort only the (inserted_at, id) keys, then fetch each record by primary key in that order (no wide sort).
     return f"""
-SELECT o.id::text AS id, o.inserted_at, convert_to(d.doc, 'UTF8') AS doc, d.fixup OR strpos(d.doc, E'\\n') > 0 AS fixup
+SELECT o.id::text AS id, o.inserted_at, convert_to(d.doc, 'UTF8') AS doc, d.fixup
 FROM (SELECT id, inserted_at FROM records WHERE dataset_id = $1 {where} ORDER BY inserted_at, id) o
-CROSS JOIN LATERAL (SELECT {document} AS doc, {fixup} AS fixup FROM records r WHERE r.id = o.id) d
+CROSS JOIN LATERAL (
+  SELECT {document} AS doc, {fixup} AS fixup
+  FROM records r CROSS JOIN LATERAL (SELECT r.fields::jsonb AS f, r.metadata::jsonb AS m) j
+  WHERE r.id = o.id
+) d
 ORDER BY o.inserted_at, o.id"""
 
 
@@ -155,13 +158,14 @@ def _xmin_visible(alias: str) -> str:
     """Whether the row version ``alias`` was written by a transaction visible in snapshot ``$2``.
 
     ``xmin`` is a 32-bit xid; it is widened to the 64-bit txid with the epoch of the current snapshot
-    (every row visible now was written before it, less than 2^31 transactions ago).
+    (every row visible now was written before it, less than 2^31 transactions ago). The snapshots are
+    uncorrelated scalar subqueries, computed once per query.
     """
     xid = f"{alias}.xmin::text::bigint"
-    cur = "txid_snapshot_xmax(txid_current_snapshot())"
+    cur = "(SELECT txid_snapshot_xmax(txid_current_snapshot()))"
     return (
         f"txid_visible_in_snapshot((({cur} >> 32) << 32) + {xid} - CASE WHEN {xid} > ({cur} & 4294967295) "
-        "THEN 4294967296 ELSE 0 END, $2::text::txid_snapshot)"
+        "THEN 4294967296 ELSE 0 END, (SELECT $2::text::txid_snapshot))"
     )
 
 
@@ -201,13 +205,17 @@ async def stream_documents(
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
         async with driver.transaction(isolation="repeatable_read", readonly=True):
+            # The planner's cost estimate for the per-record subqueries is high enough to trigger JIT
+            # compilation, which costs more CPU than the whole query saves (measured: ~4 s per 20,000 rows).
+            await driver.execute("SET LOCAL jit = off")
             snapshot = await driver.fetchval("SELECT txid_current_snapshot()::text")
             if on_snapshot is not None:
                 on_snapshot(snapshot)
             rows: list[tuple[str, bytes, bool]] = []
             last: Any = None
             async for row in driver.cursor(sql, *params, prefetch=batch_size):
-                rows.append((row[0], row[2], row[3]))
+                # A raw newline in stored JSON text would break the NDJSON line: re-encoded by the caller.
+                rows.append((row[0], row[2], row[3] or b"\n" in row[2]))
                 last = row
                 if len(rows) >= batch_size:
                     yield DocumentBatch(rows, Position(last[1], UUID(last[0])))
