@@ -363,9 +363,11 @@ def expected_document(url: str, record_id: uuid.UUID, vector_settings_id: uuid.U
     try:
         with engine.connect() as conn:
             rec = conn.execute(sa.select(records).where(records.c.id == record_id)).one()
+            # Argilla 2.8: image left as stored, custom str() unless None, other fields null when absent
+            # (tests/support/ARGILLA_FACTS.md corrects the shared fact sheet's "missing -> empty string").
             doc_fields = dict(rec.fields)
-            doc_fields["image"] = None
-            doc_fields["custom"] = str(doc_fields.get("custom") or "")
+            custom = doc_fields.get("custom")
+            doc_fields["custom"] = None if custom is None else str(custom)
             for name in ("text", "context", "chat"):
                 doc_fields[name] = doc_fields.get(name)
             doc: dict[str, Any] = {
@@ -400,7 +402,9 @@ def expected_document(url: str, record_id: uuid.UUID, vector_settings_id: uuid.U
                 doc["suggestions"] = {
                     s.question: {"type": s.type, "agent": s.agent, "score": s.score, "value": s.value} for s in sugg
                 }
-            vec = conn.execute(sa.select(vectors).where(vectors.c.record_id == record_id)).all()
+            vec = conn.execute(
+                sa.select(vectors).where(vectors.c.record_id == record_id).order_by(vectors.c.inserted_at, vectors.c.id)
+            ).all()
             if vec:
                 doc["vectors"] = {str(vector_settings_id): v.value for v in vec}
             return doc
