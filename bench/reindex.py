@@ -39,17 +39,17 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.seed_sql import seed_fast
 from service.core.config import load_settings
 from service.db import records as repo
 from service.db.records import Dataset
-from service.ops.feed import feed
 from service.ops.migrate import migrate
 from service.ops.reindex import FAST_FILL, ReindexRequest, reindex
+from service.ops.reindex.feed import feed
 from service.ops.results import MigrateRequest
 from service.runtime import open_resources
 from service.search.mappings import index_mappings, index_settings
 from service.search.schema import index_name
+from tests.support.bulk_seed import seed_fast
 from tests.support.postgres import find_bindir, running_cluster
 from tests.support.search_nodes import ENGINES, running_node
 

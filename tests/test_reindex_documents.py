@@ -13,9 +13,9 @@ import pytest_asyncio
 
 from service.core.config import load_settings
 from service.db import records as repo
-from service.ops.feed import feed, uses_sql
 from service.ops.migrate import migrate
 from service.ops.reindex import ReindexRequest, reindex
+from service.ops.reindex.feed import feed, uses_sql
 from service.ops.results import MigrateRequest
 from service.runtime import open_resources
 from service.search.documents import record_document
@@ -160,7 +160,7 @@ async def test_in_place_rebuild_expunges_deletes_so_scores_match_a_fresh_index(r
     for _ in range(3):
         outcome = (await reindex(rich.resources, "test", request)).datasets[0]
         assert outcome.strategy == "in_place"
-    _, stats = await rich.search.request("GET", f"/{rich.index}/_stats/docs")
+    _, stats = await rich.resources.search.request("GET", f"/{rich.index}/_stats/docs")
     assert stats["_all"]["primaries"]["docs"]["deleted"] == 0
     assert outcome.phase_seconds["expunge_deletes"] >= 0
     assert await scores() == fresh

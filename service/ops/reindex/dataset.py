@@ -1,4 +1,4 @@
-"""One dataset's reindex, step by step: choose the strategy, fill, catch up, swap, verify."""
+"""One dataset's reindex, step by step: choose the strategy, fill, catch up, swap, verify, expunge deletes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import structlog
 from service.db import records as repo
 from service.db.history import utcnow
 from service.ops.reindex.catch_up import catch_up
+from service.ops.reindex.expunge import expunge_deletes
+from service.ops.reindex.feed import Since
 from service.ops.reindex.fill import ResumePoint, fill, resume_point
 from service.ops.reindex.job import CLOCK_SKEW, DatasetJob
 from service.ops.reindex.progress import Laps
@@ -23,24 +25,26 @@ async def reindex_dataset(job: DatasetJob) -> DatasetOutcome:
     laps = Laps()
     total = await repo.count_records(job.resources.engine, job.dataset.id)
     job.progress.dataset(job.dataset, total)
-    pass_start = utcnow() - CLOCK_SKEW
+    # Without a PostgreSQL snapshot (SQLite), the catch-up looks back by time, with room for clock skew.
+    since = Since(utcnow() - CLOCK_SKEW)
     choice = await choose_strategy(job)
     resume = await resume_point(job) if choice.strategy == "in_place" and choice.target == job.name else None
-    if resume is not None:
-        pass_start = resume.pass_start  # older than ours: the catch-up also covers what changed while that run ran
     _log_start(job, choice, total, resume)
-    await fill(job, choice, after=None if resume is None else resume.last_id, pass_start=pass_start)
+    since = await fill(job, choice, resume=resume, since=since)
     laps.lap("fill")
     if choice.strategy == "rebuilt":
         assert choice.serving is not None
         await flip_alias(job, choice.serving, choice.target)
-    await catch_up(job, choice.target, since=pass_start)
+    await catch_up(job, choice.target, since=since)
     laps.lap("catch_up")
     if choice.target != job.name:
         await make_concrete(job, choice.target)
         laps.lap("make_concrete")
     await verify(job, fresh=choice.strategy != "in_place")
     laps.lap("sweep_and_verify")
+    if choice.strategy == "in_place":
+        await expunge_deletes(job)
+        laps.lap("expunge_deletes")
     return _outcome(job, choice, total, laps, resume)
 
 
@@ -52,7 +56,7 @@ def _log_start(job: DatasetJob, choice: Choice, total: int, resume: ResumePoint 
         strategy=choice.strategy,
         target=choice.target,
         records=total,
-        resumed_after=None if resume is None else str(resume.last_id),
+        resumed_after=None if resume is None else str(resume.last.id),
     )
 
 
@@ -68,6 +72,6 @@ def _outcome(job: DatasetJob, choice: Choice, total: int, laps: Laps, resume: Re
         docs_per_second=round(job.counts["indexed"] / max(seconds, 1e-6), 1),
         gap_seconds=None if job.gap is None else round(job.gap, 4),
         phase_seconds=laps.seconds,
-        resumed_after=None if resume is None else str(resume.last_id),
+        resumed_after=None if resume is None else str(resume.last.id),
         **job.counts,
     )

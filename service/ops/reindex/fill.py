@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from service.db import history
-from service.db import records as repo
+from service.ops.reindex.feed import Position, Since, feed
 from service.ops.reindex.job import DatasetJob
 from service.ops.reindex.strategy import Choice, restore_settings
 from service.search.bulk import BulkWriter
-from service.search.documents import record_document
 
 # How many recent reindex operations are searched for a checkpoint to resume from.
 RESUME_LOOKBACK = 50
@@ -24,16 +23,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ResumePoint:
-    """Where a failed run stopped: every record up to ``last_id`` is indexed; its pass began at ``pass_start``."""
+    """Where a failed run stopped: every record up to ``last`` (feed order) is indexed; ``since`` is what its
+    catch-up would have re-read (its pass's snapshot, or its start time)."""
 
-    last_id: UUID
-    pass_start: datetime
+    last: Position
+    since: Since
 
 
 async def resume_point(job: DatasetJob) -> ResumePoint | None:
     """Where the newest checkpointing run of this dataset stopped, if it failed or was interrupted.
 
-    Records up to its last id are in the index; its pass start (older than ours) is kept, so the
+    Records up to its last position are in the index; its ``since`` (older than ours) is kept, so the
     catch-up also covers what changed while it ran and since.
     """
     recent, _ = await history.list_operations(job.resources.engine, kind="reindex", limit=RESUME_LOOKBACK)
@@ -41,39 +41,51 @@ async def resume_point(job: DatasetJob) -> ResumePoint | None:
         mark = (op.progress or {}).get("checkpoint")
         if op.id == job.operation_id or not mark or mark.get("dataset_id") != str(job.dataset.id):
             continue
-        if op.status in ("failed", "interrupted") and mark.get("index") == job.name:
-            return ResumePoint(UUID(mark["last_id"]), datetime.fromisoformat(mark["pass_start"]))
-        return None
+        if op.status in ("failed", "interrupted") and mark.get("index") == job.name and "last_inserted_at" in mark:
+            last = Position(datetime.fromisoformat(mark["last_inserted_at"]), UUID(mark["last_id"]))
+            return ResumePoint(last, Since(datetime.fromisoformat(mark["pass_start"]), mark.get("snapshot")))
+        return None  # (a checkpoint without a position was written before the feed order was Argilla's)
     return None
 
 
-async def fill(job: DatasetJob, choice: Choice, *, after: UUID | None, pass_start: datetime) -> None:
-    """The first pass: every record (after ``after``) into the chosen index; a new index gets its settings back.
+async def fill(job: DatasetJob, choice: Choice, *, resume: ResumePoint | None, since: Since) -> Since:
+    """The first pass: every record (after the resume point) into the chosen index; a new index gets its
+    settings back. Returns what the catch-up must re-read: on PostgreSQL the pass's own snapshot.
 
-    Writes straight into ``rg.<id>`` leave checkpoints stamped with ``pass_start``. A failed pass drops a
+    Writes straight into ``rg.<id>`` leave checkpoints (position and ``since``). A failed pass drops a
     half-built rebuild index (a created one keeps serving, with normal settings).
     """
-    checkpoints_from = pass_start if choice.target == job.name else None
+    if resume is not None:
+        since = resume.since
+    snapshots: list[str] = []
     try:
-        job.counts["indexed"] = await write_records(job, choice.target, after=after, checkpoints_from=checkpoints_from)
+        job.counts["indexed"] = await write_records(
+            job,
+            choice.target,
+            after=None if resume is None else resume.last,
+            checkpoints=since if choice.target == job.name else None,
+            on_snapshot=None if resume is not None else snapshots.append,
+        )
     except BaseException:
         await _abandon(job, choice)
         raise
     if choice.strategy != "in_place":
         await restore_settings(job, choice.target)
+    return Since(since.time, snapshots[0]) if snapshots else since
 
 
 async def write_records(
     job: DatasetJob,
     target: str,
     *,
-    since: datetime | None = None,
-    after: UUID | None = None,
-    checkpoints_from: datetime | None = None,
+    since: Since | None = None,
+    after: Position | None = None,
+    checkpoints: Since | None = None,
+    on_snapshot: Callable[[str], None] | None = None,
 ) -> int:
     """Bulk-index the dataset's records (those after ``after``, or only those changed since ``since``) into
-    ``target``; with ``checkpoints_from`` (the pass start), record a resumable checkpoint now and then.
-    Returns how many documents were written."""
+    ``target``; with ``checkpoints`` (what a resumed run must catch up on), record a resumable checkpoint
+    now and then. Returns how many documents were written."""
     config = job.resources.settings.search
     written = 0
 
@@ -90,7 +102,7 @@ async def write_records(
         on_written=on_written,
     )
     try:
-        await _stream(job, writer, target, since=since, after=after, checkpoints_from=checkpoints_from)
+        await _stream(job, writer, target, since=since, after=after, checkpoints=checkpoints, on_snapshot=on_snapshot)
     except BaseException:
         await writer.abort()
         raise
@@ -102,24 +114,36 @@ async def _stream(
     writer: BulkWriter,
     target: str,
     *,
-    since: datetime | None,
-    after: UUID | None,
-    checkpoints_from: datetime | None,
+    since: Since | None,
+    after: Position | None,
+    checkpoints: Since | None,
+    on_snapshot: Callable[[str], None] | None,
 ) -> None:
     config = job.resources.settings.search
     every = max(1, config.checkpoint_records // config.batch_size)
-    batches, last = 0, None
-    records = repo.stream_records(job.resources.engine, job.dataset.id, batch_size=config.batch_size, since=since, after=after)
-    async for batch in prefetched(records):
-        for record in batch:
-            await writer.index(target, str(record.id), record_document(record, job.dataset))
-        batches, last = batches + 1, batch[-1].id
-        if checkpoints_from is not None and batches % every == 0:
+    batches, last, marks = 0, None, checkpoints
+
+    def snapshot_taken(snapshot: str) -> None:
+        # A fresh pass's checkpoints carry its snapshot, so a resumed run catches up exactly from it.
+        nonlocal marks
+        if on_snapshot is not None:
+            on_snapshot(snapshot)
+            if marks is not None and marks.snapshot is None:
+                marks = Since(marks.time, snapshot)
+
+    documents = feed(
+        job.resources, job.dataset, batch_size=config.batch_size, since=since, after=after, on_snapshot=snapshot_taken
+    )
+    async for batch in prefetched(documents):
+        for record_id, document, _ in batch.rows:
+            await writer.index_encoded(target, record_id, document)
+        batches, last = batches + 1, batch.last
+        if marks is not None and batches % every == 0:
             await writer.drain()
-            await job.progress.checkpoint(job.dataset, target, last, checkpoints_from)
+            await job.progress.checkpoint(job.dataset, target, last, marks)
     await writer.close()
-    if checkpoints_from is not None and last is not None:
-        await job.progress.checkpoint(job.dataset, target, last, checkpoints_from)
+    if marks is not None and last is not None:
+        await job.progress.checkpoint(job.dataset, target, last, marks)
 
 
 async def _abandon(job: DatasetJob, choice: Choice) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from service.db.records import Dataset
 from service.ops.recording import Recorder
+from service.ops.reindex.feed import Position, Since
 from service.ops.reindex.results import SkippedDataset
 
 ProgressListener = Callable[[dict[str, Any]], None]
@@ -62,13 +61,15 @@ class Progress:
         self.state["docs_per_second"] = round(self.state["records_done"] / elapsed, 1)
         self._publish()
 
-    async def checkpoint(self, dataset: Dataset, index: str, last_id: UUID, pass_start: datetime) -> None:
-        """Every record up to ``last_id`` is in ``index``: stored at once, so a failed run can be resumed."""
+    async def checkpoint(self, dataset: Dataset, index: str, last: Position, since: Since) -> None:
+        """Every record up to ``last`` (feed order) is in ``index``: stored at once, so a failed run can be resumed."""
         self.state["checkpoint"] = {
             "dataset_id": str(dataset.id),
             "index": index,
-            "last_id": str(last_id),
-            "pass_start": pass_start.isoformat(),
+            "last_id": str(last.id),
+            "last_inserted_at": last.inserted_at.isoformat(),
+            "pass_start": since.time.isoformat(),
+            "snapshot": since.snapshot,
         }
         self._publish()
         await self.recorder.flush()

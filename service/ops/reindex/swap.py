@@ -13,9 +13,8 @@ import time
 import structlog
 
 from service.core.errors import ReindexFailed
-from service.db.history import utcnow
-from service.ops.reindex.catch_up import catch_up
-from service.ops.reindex.job import CLOCK_SKEW, DatasetJob
+from service.ops.reindex.catch_up import catch_up, since_now
+from service.ops.reindex.job import DatasetJob
 
 log = structlog.get_logger("service.reindex")
 
@@ -29,7 +28,7 @@ async def flip_alias(job: DatasetJob, serving: str, rebuilt: str) -> None:
 async def make_concrete(job: DatasetJob, source: str) -> None:
     """Turn the alias ``rg.<id>`` -> ``source`` into a concrete ``rg.<id>`` via _clone; measure the gap."""
     job.progress.phase("cloning")
-    blocked_at = utcnow() - CLOCK_SKEW
+    blocked_at = await since_now(job)
     await job.search.put_settings(source, {"index.blocks.write": True})
     gap_start = time.perf_counter()
     await job.search.update_aliases([{"remove": {"index": source, "alias": job.name}}])

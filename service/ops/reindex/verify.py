@@ -13,9 +13,9 @@ import structlog
 
 from service.core.errors import ReindexFailed
 from service.db import records as repo
+from service.ops.reindex.feed import documents_of
 from service.ops.reindex.job import DatasetJob
 from service.search.bulk import BulkWriter
-from service.search.documents import record_document
 from service.search.scan import ids_in_order
 
 log = structlog.get_logger("service.reindex")
@@ -94,8 +94,8 @@ async def _delete_stale(job: DatasetJob, writer: BulkWriter, ids: list[str]) -> 
 
 
 async def _index_missing(job: DatasetJob, writer: BulkWriter, ids: list[UUID]) -> None:
-    for record in await repo.load_records(job.resources.engine, job.dataset.id, ids):
-        await writer.index(job.name, str(record.id), record_document(record, job.dataset))
+    for record_id, document in await documents_of(job.resources, job.dataset, ids):
+        await writer.index_encoded(job.name, record_id, document)
         job.counts["missing_indexed"] += 1
 
 

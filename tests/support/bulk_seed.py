@@ -1,4 +1,4 @@
-"""Seed N records (with responses, suggestions, vectors) into a seeded dataset server-side, in a few INSERT ... SELECTs.
+"""Seed N records (with responses, suggestions, vectors) server-side on PostgreSQL, in a few INSERT ... SELECTs.
 
 The records look like ``tests.support.argilla_seed``'s (same field, question, metadata and vector layout,
 one in three submitted, every other one with a suggestion and a vector); PostgreSQL generates them, so a
