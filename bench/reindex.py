@@ -267,7 +267,7 @@ def main() -> None:
                 sys.exit("no PostgreSQL binaries; set BENCH_DATABASE_URL")
             server = stack.enter_context(running_cluster(bindir)).url(driver="postgresql+psycopg2")
         node = stack.enter_context(running_node(args.engine, version, heap=args.heap))
-        url = fresh_db(server, "bench_reindex")
+        url = fresh_db(server, f"bench_reindex_{args.engine}_{args.records}")
         out = asyncio.run(run(url, node.url, args.engine, args.records, env, args))
     summarize(args.engine, version, out)
 
