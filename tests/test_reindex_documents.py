@@ -23,9 +23,8 @@ from service.search.engine import SearchEngine
 from service.search.schema import index_name
 from tests.support.rich_dataset import Rich, as_source, seed_rich
 from tests.support.search_nodes import SearchNode
-from tests.test_reindex import search_node, settings_env
+from tests.test_reindex import settings_env
 
-__all__ = ["search_node"]
 pytestmark = [pytest.mark.search]
 
 # Settings every index has but that name the index itself (not part of what Argilla configures).
