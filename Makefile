@@ -2,13 +2,18 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# uv, pinned, only to regenerate the lock files (make lock); installing never needs it.
+UV_VERSION := 0.13.9
 
-.PHONY: install test test-fast serve lint openapi
+.PHONY: install test test-fast serve lint openapi lock deploy-test image
 
-$(BIN)/argilla-maint: pyproject.toml
+# The locked set (requirements/test.lock: the runtime lock plus test tools) is what CI tests and what the
+# image installs (requirements/runtime.lock); `pip check` proves it satisfies pyproject.toml.
+$(BIN)/argilla-maint: pyproject.toml requirements/test.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements/test.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $@
 
 install: $(BIN)/argilla-maint
@@ -28,10 +33,27 @@ serve: install
 	$(BIN)/argilla-maint serve --dev
 
 lint: install
-	$(BIN)/ruff check service tests bench migrations
-	$(BIN)/ruff format --check service tests bench migrations
+	$(BIN)/ruff check service tests bench migrations deploy helm/argilla-maintenance/files
+	$(BIN)/ruff format --check service tests bench migrations deploy helm/argilla-maintenance/files
 	$(BIN)/mypy service tests bench
 	$(BIN)/lint-imports
 
 openapi: install
 	$(BIN)/argilla-maint openapi > openapi/openapi.json
+
+## Regenerate the lock files from pyproject.toml (newest versions the ranges allow; run the suite after).
+lock:
+	$(PYTHON) -m venv .lock-tools && .lock-tools/bin/pip install -q uv==$(UV_VERSION)
+	.lock-tools/bin/uv pip compile pyproject.toml requirements/build.in --universal --python-version 3.11 \
+	  --generate-hashes --no-header -q -o requirements/runtime.lock
+	.lock-tools/bin/uv pip compile pyproject.toml requirements/build.in --extra test --universal --python-version 3.11 \
+	  --generate-hashes --no-header -q -c requirements/runtime.lock -o requirements/test.lock
+
+## Build the image with buildah on a locally made Debian base (see README, "Deployment").
+image:
+	deploy/image.sh build
+
+## Build the image, Helm and the manifest validator; render and validate the chart; run the image and the hook.
+deploy-test: install
+	deploy/tools.sh
+	$(BIN)/python -m pytest deploy/tests

@@ -79,7 +79,7 @@ def create_app(settings: Settings) -> Litestar:
         before_request=refuse_control_characters,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(_version()),
-        state=State({"settings": settings, "metrics": Metrics(), "resources": None, "runner": None}),
+        state=State({"settings": settings, "metrics": Metrics(), "resources": None, "runner": None, "version": _version()}),
         logging_config=None,
         debug=False,
     )

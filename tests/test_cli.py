@@ -50,13 +50,13 @@ def test_migrate_then_revisions_json(database_url: str, tmp_path: Path) -> None:
 
 
 def test_domain_errors_are_one_line_exit_1(database_url: str, tmp_path: Path) -> None:
-    """Unknown targets and refused downgrades print `Error: ...` and exit 1; nothing changes."""
+    """Unknown targets and refused downgrades print `Error: ...` and exit 1 (final); nothing changes."""
     code, _, err = run_cli(["database", "migrate", "--revision", "9.9"], database_url, tmp_path)
-    assert code == 1 and err.strip().splitlines()[-1].startswith("Error: unknown revision or release tag '9.9'")
+    assert code == exit_codes.FAILED and err.strip().splitlines()[-1].startswith("Error: unknown revision or release tag '9.9'")
     assert "1.7, 1.8, 1.11" in err
     assert run_cli(["database", "migrate", "--revision", "2.0"], database_url, tmp_path)[0] == 0
     code, _, err = run_cli(["database", "migrate", "--revision", "1.13"], database_url, tmp_path)
-    assert code == 1 and "drops table vectors" in err and "Error: going from 237f7c674d74 to 1e629a913727" in err
+    assert code == exit_codes.FAILED and "drops table vectors" in err and "Error: going from 237f7c674d74 to 1e629a913727" in err
     code, out, _ = run_cli(["operations", "list", "--json"], database_url, tmp_path)
     statuses = [item["status"] for item in json.loads(out)["items"]]
     assert statuses == ["failed", "succeeded", "failed"]
@@ -74,6 +74,16 @@ def test_unreachable_database_never_prints_password(postgres_server: str, tmp_pa
     for args in (["database", "revisions"], ["database", "migrate"], ["operations", "list"]):
         code, out, err = run_cli(args, url, tmp_path)
         assert code == exit_codes.TRANSIENT and "TopSecret-9" not in out + err and "***" in err
+
+
+def test_rejected_credentials_and_malformed_urls_exit_configuration(postgres_server: str, tmp_path: Path) -> None:
+    """A database that refuses the password or has no such database, or a URL of no accepted form, exits 3 (final)."""
+    wrong_password = sa.make_url(postgres_server).set(password="not-the-password").render_as_string(hide_password=False)
+    no_database = sa.make_url(postgres_server).set(database="no_such_database").render_as_string(hide_password=False)
+    for url in (wrong_password, no_database, "mysql://user:pw@127.0.0.1/argilla"):
+        code, out, err = run_cli(["database", "migrate"], url, tmp_path)
+        assert code == exit_codes.CONFIGURATION, (url, err)
+        assert err.strip().startswith("Error: ") and "not-the-password" not in out + err
 
 
 def test_two_processes_migrate_exactly_one_runs(database_url: str, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import json
 from collections.abc import AsyncIterator, Iterator, MutableMapping
 from pathlib import Path
@@ -21,6 +22,7 @@ from service.db.release_tags import RELEASE_TAGS
 from service.ops.migration_lock import MIGRATION_LOCK, MIGRATION_RESOURCE
 from service.runtime import open_resources
 from tests.support.http import ADMIN, http_settings, leaked, problem_type
+from tests.support.postgres import free_port
 
 HEAD = "580a6553186f"
 pytestmark = pytest.mark.asyncio
@@ -177,9 +179,11 @@ async def test_operations_list_filters_paginates_and_404s(client: Client) -> Non
 
 
 async def test_livez_and_readyz(client: Client) -> None:
-    """Health endpoints answer without a token and show nothing but their status."""
+    """Health endpoints answer without a token and show nothing but their status and the service's version."""
     live, ready = await client.get("/livez"), await client.get("/readyz")
-    assert live.status_code == 200 and live.json() == {"status": "ok", "checks": {}}
+    version = importlib.metadata.version("argilla-maintenance")
+    assert live.status_code == 200 and live.json() == {"status": "ok", "version": version, "checks": {}}
+    assert live.headers["x-argilla-maintenance-version"] == version
     assert ready.status_code == 200 and ready.json()["status"] == "ok" and ready.json()["checks"]["database"] == "ok"
 
 
@@ -192,6 +196,15 @@ async def test_readyz_is_a_503_problem_when_the_database_is_unreachable(postgres
     assert response.status_code == 503 and problem_type(response) == "database-unavailable"
     assert revisions.status_code == 503 and "***" in revisions.json()["detail"]
     assert not leaked(response.text + revisions.text)
+
+
+async def test_readyz_stays_ready_when_only_the_search_engine_is_down(postgres_url: str, tmp_path: Path) -> None:
+    """A configured but unreachable search engine is reported, yet readyz stays 200 (migrations do not need it)."""
+    settings = http_settings(postgres_url, tmp_path, ARGILLA_ELASTICSEARCH=f"http://127.0.0.1:{free_port()}")
+    async with AsyncTestClient(create_app(settings)) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"] == {"database": "ok", "search_engine": "unavailable"}
 
 
 async def test_metrics_expose_operations_requests_and_lock_waits(client: Client) -> None:

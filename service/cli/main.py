@@ -38,6 +38,12 @@ def cli_actor() -> str:
         return "cli"
 
 
+# Deployment automation names itself in the history (the Helm hook passes helm:<release>:<revision>).
+ACTOR_OPTION = click.option(
+    "--actor", default=None, metavar="NAME", help="Actor recorded in the operation history (default: cli:<user>)."
+)
+
+
 def run_with_resources(work: Callable[[Resources], Awaitable[T]]) -> T:
     """Load settings, open resources, run ``work``; domain errors become one ``Error:`` line and an exit code
     from ``exit_codes`` (final or transient); SIGTERM/Ctrl-C roll back and say what happened to the database."""
@@ -102,10 +108,15 @@ def revisions_command(as_json: bool) -> None:
     help="Seconds to wait for a running migration (default: ARGILLA_MAINT_LOCK_TIMEOUT, 0 = fail fast).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def migrate_command(revision: str, dry_run: bool, allow_downgrade: bool, lock_timeout: float | None, as_json: bool) -> None:
+@ACTOR_OPTION
+def migrate_command(
+    revision: str, dry_run: bool, allow_downgrade: bool, lock_timeout: float | None, as_json: bool, actor: str | None
+) -> None:
     """Upgrade (or, with --allow-downgrade, downgrade) the database to a revision or release tag."""
     request = MigrateRequest(revision=revision, dry_run=dry_run, allow_downgrade=allow_downgrade)
-    result = run_with_resources(functools.partial(_migrate, request=request, lock_timeout=lock_timeout))
+    result = run_with_resources(
+        functools.partial(_migrate, request=request, lock_timeout=lock_timeout, actor=actor or cli_actor())
+    )
     if as_json:
         json_out(result)
         return
@@ -121,8 +132,8 @@ def migrate_command(revision: str, dry_run: bool, allow_downgrade: bool, lock_ti
     click.echo(f"Operation {result.operation.id} {result.operation.status} in {result.operation.duration_seconds or 0:.2f}s")
 
 
-async def _migrate(resources: Resources, *, request: MigrateRequest, lock_timeout: float | None) -> Any:
-    return await migrate(resources, cli_actor(), request, lock_timeout=lock_timeout)
+async def _migrate(resources: Resources, *, request: MigrateRequest, lock_timeout: float | None, actor: str) -> Any:
+    return await migrate(resources, actor, request, lock_timeout=lock_timeout)
 
 
 @cli.group()
@@ -231,7 +242,8 @@ def search_engine() -> None:
     help="Seconds to wait for a running migration or reindex of the same dataset.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json: bool) -> None:
+@ACTOR_OPTION
+def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json: bool, actor: str | None) -> None:
     """Rebuild the search index of published datasets from SQL, keeping searches answered meanwhile."""
     from service.cli.progress_bar import ReindexBar
     from service.ops.reindex import ReindexRequest, reindex
@@ -241,7 +253,7 @@ def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json:
     async def work(resources: Resources) -> Any:
         with bar.shown():
             return await reindex(
-                resources, cli_actor(), ReindexRequest(dataset_id=dataset_id), lock_timeout=lock_timeout, on_progress=bar.update
+                resources, actor or cli_actor(), ReindexRequest(dataset_id=dataset_id), lock_timeout=lock_timeout, on_progress=bar.update
             )
 
     result = run_with_resources(work)

@@ -17,6 +17,7 @@ from service.core.errors import InvalidRequest
 from service.core.metrics import Metrics
 
 REQUEST_ID_HEADER = "x-request-id"
+VERSION_HEADER = "x-argilla-maintenance-version"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 UNMATCHED_ROUTE = "<unmatched>"
 CLIENT_CLOSED = 499
@@ -76,12 +77,15 @@ def request_context(app: ASGIApp) -> ASGIApp:
 
 
 async def before_send(message: Message, scope: Scope) -> None:
-    """Every response (unrouted ones too) echoes the request id; unrouted ones are counted here."""
+    """Every response (unrouted ones too) echoes the request id and names the version; unrouted ones are counted here."""
     raw = cast(dict[str, Any], scope)
     if message["type"] != "http.response.start" or raw["type"] != "http":
         return
     headers = MutableScopeHeaders.from_message(message)
     headers[REQUEST_ID_HEADER] = request_id_of(scope)
+    version = raw["app"].state.get("version")
+    if isinstance(version, str):
+        headers[VERSION_HEADER] = version
     if not raw["state"].get("routed"):
         metrics = raw["app"].state.get("metrics")
         if isinstance(metrics, Metrics):

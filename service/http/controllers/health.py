@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Response, get
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -16,16 +17,17 @@ from service.ops.health import readiness
 
 
 class Health(msgspec.Struct, frozen=True):
-    """``ok`` and, for readiness, what was checked."""
+    """``ok``, the service's version (a deploy hook waits for its own) and, for readiness, what was checked."""
 
     status: str
+    version: str
     checks: dict[str, str] = {}
 
 
 @get("/livez", operation_id="livez", summary="The process is alive", tags=["health"], opt={"public": True})
-async def livez() -> Health:
+async def livez(state: State) -> Health:
     """Answers as long as the event loop does; checks nothing else."""
-    return Health("ok")
+    return Health("ok", state["version"])
 
 
 @get(
@@ -37,6 +39,7 @@ async def livez() -> Health:
 )
 async def readyz(
     resources: NamedDependency[Resources],
+    state: State,
     check: Annotated[
         str | None, QueryParameter(description="`search`: also require the search engine (503 when it is down).", max_length=16)
     ] = None,
@@ -48,7 +51,7 @@ async def readyz(
     checks, search_error = await readiness(resources)
     if check == "search" and search_error is not None:
         raise search_error
-    return Health("ok", checks)
+    return Health("ok", state["version"], checks)
 
 
 @get(

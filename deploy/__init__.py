@@ -1,0 +1,1 @@
+"""Deployment: the image build, the Helm chart and their checks."""

@@ -1,0 +1,1 @@
+"""Checks of the image, the chart and the hook (make deploy-test)."""
