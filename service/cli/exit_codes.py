@@ -5,7 +5,8 @@ code  name           retry?     when
 1     FAILED         final      refused or failed as asked: unknown revision, downgrade not allowed,
                                 a migration or reindex that failed, an unknown operation or dataset
 2     USAGE          final      bad command line (click)
-3     CONFIGURATION  final      bad or missing settings (ARGILLA_*, ARGILLA_MAINT_*)
+3     CONFIGURATION  final      bad or missing settings (ARGILLA_*, ARGILLA_MAINT_*), or a database
+                                that refuses them: wrong user or password, no such database
 4     INTERRUPTED    transient  SIGTERM or SIGINT: the work was rolled back / stopped and recorded
                                 ``interrupted``; a rerun is safe
 75    TRANSIENT      transient  the database or the search engine was unreachable, or another
@@ -35,6 +36,9 @@ TRANSIENT_ERRORS = (DatabaseUnavailable, SearchEngineUnavailable, OperationConfl
 def for_error(exc: MaintenanceError) -> int:
     """The exit code of a domain error."""
     if isinstance(exc, ConfigurationError):
+        return CONFIGURATION
+    if isinstance(exc, DatabaseUnavailable) and exc.extra.get("rejected"):
+        # The server answered and refused the URL's credentials or database name: no retry changes that.
         return CONFIGURATION
     if isinstance(exc, TRANSIENT_ERRORS):
         return TRANSIENT

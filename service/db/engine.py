@@ -108,17 +108,30 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(sa.text("SELECT 1"))
 
 
+# The server answered and refused the connection's credentials or database name (asyncpg's classes,
+# which SQLAlchemy wraps in a plain DBAPIError): a configuration to fix, not an outage to wait out.
+REJECTED_AT_CONNECT = frozenset({"InvalidPasswordError", "InvalidAuthorizationSpecificationError", "InvalidCatalogNameError"})
+
+
 @contextlib.contextmanager
 def translate_errors(database_url: str) -> Iterator[None]:
     """Turn a failure to reach the database into ``DatabaseUnavailable`` with the URL masked."""
     try:
         yield
-    except (OperationalError, InterfaceError, OSError) as exc:
-        if isinstance(exc, DBAPIError) and not _is_connection_error(exc):
+    except (DBAPIError, OSError) as exc:
+        reason = type(_root(exc)).__name__
+        if reason in REJECTED_AT_CONNECT:
+            raise DatabaseUnavailable(
+                f"the database at {masked(database_url)} refused the connection ({reason}): "
+                "check the user, password and database name in ARGILLA_DATABASE_URL",
+                reason=reason,
+                rejected=True,
+            ) from exc
+        if isinstance(exc, DBAPIError) and not (isinstance(exc, OperationalError | InterfaceError) and _is_connection_error(exc)):
             raise
         raise DatabaseUnavailable(
             f"cannot reach the database at {masked(database_url)}; check ARGILLA_DATABASE_URL and that the server is up",
-            reason=type(_root(exc)).__name__,
+            reason=reason,
         ) from exc
 
 
