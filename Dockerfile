@@ -10,11 +10,14 @@ ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
 FROM ${BASE_IMAGE} AS base
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3 python3-venv ca-certificates \
+    && apt-get install -y --no-install-recommends python3 ca-certificates \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log
 
+# python3-venv (and the pip and setuptools wheels it brings) stays in this stage.
 FROM base AS build
-RUN python3 -m venv /opt/argilla-maint
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3-venv \
+    && python3 -m venv /opt/argilla-maint
 # Dependencies first, from the lock alone: a source change rebuilds from the COPY of the source on.
 COPY requirements/runtime.lock /tmp/runtime.lock
 # Behind a TLS-intercepting proxy, pass its CA bundle as a build secret (never stored in a layer):

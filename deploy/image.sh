@@ -49,6 +49,17 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
+    # As in Debian's slim images: dpkg leaves out documentation, manuals and translations.
+    cat > "$ROOTFS.tmp/etc/dpkg/dpkg.cfg.d/slim" <<'SLIM'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+SLIM
+    find "$ROOTFS.tmp/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+    rm -rf "$ROOTFS.tmp"/usr/share/{man,info,locale,lintian}/*
     mv "$ROOTFS.tmp" "$ROOTFS"
   fi
   # Trimmed as Debian's slim images are: no package lists, caches or logs in the base layer.

@@ -119,7 +119,8 @@ def one(docs: list[dict[str, Any]], kind: str, component: str | None = None) -> 
 
 
 def pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
-    return dict(doc["spec"]["template"]["spec"])
+    spec: dict[str, Any] = doc["spec"]["template"]["spec"]
+    return spec
 
 
 @dataclass
