@@ -23,7 +23,7 @@ from service.db.schema_migration import MigrationStepFailed, migrate_argilla_sch
 from service.db.urls import dialect_of
 from service.ops.context import Resources
 from service.ops.history_schema import ensure_history_schema
-from service.ops.migration_lock import HOLDING, MIGRATION_LOCK, MIGRATION_RESOURCE, conflict, interrupt_dead_holders
+from service.ops.migration_lock import HOLDING, MIGRATION_LOCK, MIGRATION_RESOURCE, conflict
 from service.ops.recording import Recorder, final_record, recorded
 from service.ops.results import (
     DroppedColumn,
@@ -183,7 +183,6 @@ async def _database_lock(resources: Resources, recorder: Recorder, timeout: floa
             # Marks this row as the lock holder, so a refused migrate names it (not another contender).
             recorder.progress = {"phase": HOLDING}
             await recorder.flush()
-            await interrupt_dead_holders(resources, recorder.id)
             try:
                 yield
             finally:

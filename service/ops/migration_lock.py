@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import structlog
-
 from service.core.errors import OperationConflict
 from service.db import history, locks
 from service.ops.context import Resources
@@ -12,7 +10,6 @@ MIGRATION_LOCK = "migration"
 MIGRATION_RESOURCE = "database"
 # The phase a migrate records once it holds the lock, so a refusal names the holder (not another contender).
 HOLDING = "holding the migration lock"
-log = structlog.get_logger("service.operations")
 
 
 async def conflict(resources: Resources, own_id: str) -> OperationConflict:
@@ -37,23 +34,3 @@ async def conflict(resources: Resources, own_id: str) -> OperationConflict:
     who = f" held by {holders[0][0]}" if holders else ""
     return OperationConflict(f"another migration holds the database lock{who}; retry later or pass a lock timeout")
 
-
-async def interrupt_dead_holders(resources: Resources, own_id: str) -> None:
-    """The lock is ours now, so a migrate still recorded as holding it died without finishing (killed at a
-    Job's deadline, OOM): mark it interrupted at once instead of leaving it "running" until a stale sweep."""
-    now = history.utcnow()
-    for op in await history.active_on(resources.engine, (MIGRATION_RESOURCE,)):
-        if op.id == own_id or op.kind != "migrate" or (op.progress or {}).get("phase") != HOLDING:
-            continue
-        await history.update(
-            resources.engine,
-            op.id,
-            status="interrupted",
-            finished_at=now,
-            error={
-                "type": "interrupted",
-                "title": "Operation interrupted",
-                "detail": f"its process stopped while holding the migration lock; found by operation {own_id}",
-            },
-        )
-        log.warning("interrupted a migration whose process died holding the lock", operation_id=op.id, found_by=own_id)
