@@ -35,14 +35,12 @@ RUN /opt/argilla-maint/bin/pip install --no-cache-dir --disable-pip-version-chec
     && /opt/argilla-maint/bin/python -m compileall -q /opt/argilla-maint/lib
 
 FROM base
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG CREATED=unknown
+# The source revision and date are labels given at build time (docker/buildah build --label
+# org.opencontainers.image.revision=... --label org.opencontainers.image.created=...), not build arguments:
+# a changing argument would invalidate every cached layer at each commit.
 LABEL org.opencontainers.image.title="argilla-maintenance" \
       org.opencontainers.image.description="Maintenance service for Argilla deployments: schema migrations, reindex, history" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.version="0.1.0" \
       org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
 RUN groupadd --system --gid 10001 argilla \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/argilla --shell /usr/sbin/nologin argilla \

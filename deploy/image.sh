@@ -78,7 +78,7 @@ build() {
   local secret=()
   [ -s /etc/ssl/certs/ca-certificates.crt ] && secret=(--secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt)
   buildah "${STORAGE[@]}" build --isolation chroot --layers --pull=never --network host "${secret[@]}" \
-    --build-arg VERSION="$VERSION" --build-arg REVISION="$revision" --build-arg CREATED="$created" \
+    --label org.opencontainers.image.revision="$revision" --label org.opencontainers.image.created="$created" \
     -t "$IMAGE" -f Dockerfile . >&2
   echo "$IMAGE $(podman_ image inspect --format '{{.Size}}' "$IMAGE")"
 }

@@ -36,6 +36,9 @@ validator() {
 }
 
 need go buildah podman runc debootstrap
+# The image (debootstrap and package downloads, mostly waiting on the network) builds beside the Go builds.
+step image deploy/image.sh build &
+image_pid=$!
 step helm helm_
 step validator validator
-step image deploy/image.sh build
+wait "$image_pid"
