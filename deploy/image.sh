@@ -71,14 +71,12 @@ SLIM
 build() {
   need buildah podman runc
   base
-  local revision created
-  revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-  created="$(git log -1 --format=%cI 2>/dev/null || echo unknown)"
+  # No per-commit labels here: on vfs every extra layer is a full copy, and a cached rebuild should add none.
+  # Release builds add --label org.opencontainers.image.revision=... --label org.opencontainers.image.created=...
   # The machine's CA bundle reaches PyPI through the same TLS path as the host (a build secret, not a layer).
   local secret=()
   [ -s /etc/ssl/certs/ca-certificates.crt ] && secret=(--secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt)
   buildah "${STORAGE[@]}" build --isolation chroot --layers --pull=never --network host "${secret[@]}" \
-    --label org.opencontainers.image.revision="$revision" --label org.opencontainers.image.created="$created" \
     -t "$IMAGE" -f Dockerfile . >&2
   echo "$IMAGE $(podman_ image inspect --format '{{.Size}}' "$IMAGE")"
 }

@@ -33,4 +33,3 @@ async def conflict(resources: Resources, own_id: str) -> OperationConflict:
     holders = await locks.holders(resources.engine, MIGRATION_LOCK)
     who = f" held by {holders[0][0]}" if holders else ""
     return OperationConflict(f"another migration holds the database lock{who}; retry later or pass a lock timeout")
-
