@@ -253,7 +253,11 @@ def reindex_command(dataset_id: str | None, lock_timeout: float | None, as_json:
     async def work(resources: Resources) -> Any:
         with bar.shown():
             return await reindex(
-                resources, actor or cli_actor(), ReindexRequest(dataset_id=dataset_id), lock_timeout=lock_timeout, on_progress=bar.update
+                resources,
+                actor or cli_actor(),
+                ReindexRequest(dataset_id=dataset_id),
+                lock_timeout=lock_timeout,
+                on_progress=bar.update,
             )
 
     result = run_with_resources(work)
