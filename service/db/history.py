@@ -166,6 +166,16 @@ async def active_on(engine: AsyncEngine, resources: tuple[str, ...]) -> list[Ope
     return [_stored(row).record for row in rows]
 
 
+async def active_on_kind(engine: AsyncEngine, kind: str) -> list[OperationRecord]:
+    """Queued or running operations of ``kind``, oldest first."""
+    query = (
+        sa.select(operations).where(operations.c.status.in_(ACTIVE), operations.c.kind == kind).order_by(operations.c.created_at)
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [_stored(row).record for row in rows]
+
+
 async def active_stored(engine: AsyncEngine) -> list[StoredOperation]:
     """Every queued or running operation with its holder, oldest first; none when the history table is missing."""
     async with engine.connect() as conn:

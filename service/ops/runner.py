@@ -29,6 +29,7 @@ from service.ops.migration_lock import MIGRATION_RESOURCE
 from service.ops.recording import flush_unrecorded
 from service.ops.recovery import recover
 from service.ops.reindex import ReindexRequest, reindex, reindex_resource
+from service.ops.reindex.repair import repair_interrupted_swaps
 from service.ops.results import MigrateRequest
 
 Started = Callable[[str], None]
@@ -61,11 +62,14 @@ class OperationRunner:
         self.resources = resources
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._repairer: asyncio.Task[list[str]] | None = None
 
     async def start(self) -> None:
         """Sweep stale operations now and then periodically; a database that is down is retried later."""
         await self.sweep()
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="operation-sweeper")
+        # In the background: the engine may be slow or down, and the API serves without it.
+        self._repairer = asyncio.create_task(repair_interrupted_swaps(self.resources), name="swap-repair")
 
     async def start_migrate(
         self, actor: str, request: MigrateRequest, *, idempotency_key: str | None = None, fingerprint: str | None = None
@@ -235,10 +239,11 @@ class OperationRunner:
 
     async def close(self) -> None:
         """Give running operations ``shutdown_grace`` seconds, then cancel them and mark them interrupted."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+        for background in (self._sweeper, self._repairer):
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
         pending: set[asyncio.Task[Any]] = set(self.tasks.values())
         if pending:
             _done, pending = await asyncio.wait(pending, timeout=self.resources.settings.shutdown_grace)

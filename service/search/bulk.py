@@ -2,7 +2,8 @@
 
 A bounded queue sits between the producer and ``concurrency`` senders, so at most
 ``concurrency * 2 + 1`` bodies exist at once. Item results are checked: a rejected document fails
-the run with the engine's first reasons; items refused with 429 are re-sent with backoff.
+the run with the engine's first reasons; items refused with 429 are re-sent with backoff for a
+bounded budget (reported), then fail keeping the reason the node gave (e.g. a flood-stage disk block).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+import structlog
 
 from service.core.errors import ReindexFailed, SearchEngineUnavailable
 from service.search.engine import SearchEngine
 
-ITEM_RETRIES = 6
+MAX_ITEM_BACKOFF = 8.0
+log = structlog.get_logger("service.search")
 Pair = tuple[bytes, bytes | None]
 
 
@@ -32,8 +35,12 @@ class BulkWriter:
         max_bytes: int,
         concurrency: int,
         on_written: Callable[[int], None] = lambda _n: None,
+        busy_budget: float = 120.0,
+        on_backoff: Callable[[dict[str, Any]], None] = lambda _state: None,
     ) -> None:
         self.engine = engine
+        self.busy_budget = busy_budget
+        self.on_backoff = on_backoff
         self.max_docs = max_docs
         self.max_bytes = max_bytes
         self.on_written = on_written
@@ -114,15 +121,19 @@ class BulkWriter:
                 self._queue.task_done()
 
     async def _send(self, chunk: list[Pair]) -> None:
-        engine = self.engine
-        for attempt in range(ITEM_RETRIES + 1):
+        """Send one body; items refused as busy (429: queues full, a flood-stage disk block) are re-sent with
+        backoff for ``busy_budget`` seconds, reported to ``on_backoff``, then fail with the node's reason."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        attempt = 0
+        while True:
             body = b"".join(line for pair in chunk for line in pair if line is not None)
-            answer = await engine.bulk(body)
+            answer = await self.engine.bulk(body)
             self.requests += 1
             if not answer.get("errors"):
                 self.on_written(len(chunk))
                 return
-            retry, failures = _sort_items(chunk, answer.get("items", []))
+            retry, failures, reason = _sort_items(chunk, answer.get("items", []))
             if failures:
                 raise ReindexFailed(
                     f"the search engine rejected {len(failures)} document(s): {'; '.join(failures[:3])}", rejected=len(failures)
@@ -131,22 +142,41 @@ class BulkWriter:
             if not retry:
                 return
             chunk = retry
-            await asyncio.sleep(min(4.0, 0.25 * 2**attempt))
-        raise SearchEngineUnavailable(f"the search engine kept refusing {len(chunk)} document(s) with HTTP 429 (too busy)")
+            waited = loop.time() - began
+            delay = min(MAX_ITEM_BACKOFF, 0.25 * 2**attempt)
+            if waited + delay > self.busy_budget:
+                raise SearchEngineUnavailable(
+                    f"the search engine kept refusing {len(chunk)} document(s) with HTTP 429 for {waited:.0f} s: {reason}",
+                    reason=reason,
+                )
+            state = {
+                "status": 429,
+                "reason": reason,
+                "documents": len(chunk),
+                "waited_seconds": round(waited, 1),
+                "budget_seconds": self.busy_budget,
+            }
+            log.warning("search engine refused documents as busy, backing off", **state)
+            self.on_backoff(state)
+            await asyncio.sleep(delay)
+            attempt += 1
 
 
-def _sort_items(chunk: list[Pair], items: list[dict[str, Any]]) -> tuple[list[Pair], list[str]]:
-    """Split a bulk answer into pairs to retry (429) and reasons of hard failures (a missing delete is fine)."""
+def _sort_items(chunk: list[Pair], items: list[dict[str, Any]]) -> tuple[list[Pair], list[str], str]:
+    """Split a bulk answer into pairs to retry (429), reasons of hard failures (a missing delete is fine), and
+    the reason the node gave for the first 429 (a full queue, a flood-stage disk block)."""
     retry: list[Pair] = []
     failures: list[str] = []
+    busy = ""
     for pair, item in zip(chunk, items, strict=True):
         op, result = next(iter(item.items()))
         status = int(result.get("status", 500))
         if status < 300 or (op == "delete" and status == 404):
             continue
+        error = result.get("error") or {}
         if status == 429:
             retry.append(pair)
+            busy = busy or f"{error.get('type', 'too many requests')}: {str(error.get('reason', ''))[:300]}"
             continue
-        error = result.get("error") or {}
         failures.append(f"{result.get('_id')}: {error.get('type', status)}: {str(error.get('reason', ''))[:200]}")
-    return retry, failures
+    return retry, failures, busy

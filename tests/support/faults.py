@@ -34,6 +34,9 @@ class FaultProxy:
     port: int = 0
     accepted: int = 0
     busy_answers: int = 0
+    # Forwarding: a request whose first line contains this is never forwarded (its connection hangs).
+    hang_on: bytes | None = None
+    hung_requests: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _ready: threading.Event = field(default_factory=threading.Event)
     _hung: list[asyncio.StreamWriter] = field(default_factory=list)
@@ -96,9 +99,12 @@ class FaultProxy:
             writer.transport.abort()
             return
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, requests: bool = False) -> None:
             with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
                 while data := await src.read(65536):
+                    if requests and self.hang_on is not None and self.hang_on in data.split(b"\r\n", 1)[0]:
+                        self.hung_requests += 1
+                        await asyncio.Event().wait()
                     dst.write(data)
                     await dst.drain()
             with contextlib.suppress(Exception):
@@ -106,7 +112,7 @@ class FaultProxy:
 
         self._forwarded.add(writer)
         try:
-            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+            await asyncio.gather(pipe(reader, up_writer, requests=True), pipe(up_reader, writer))
         finally:
             self._forwarded.discard(writer)
             up_writer.transport.abort()

@@ -25,7 +25,7 @@ from uuid import UUID
 import msgspec
 
 from service.core.errors import DatasetNotFound, OperationConflict, SearchEngineUnavailable, UnsupportedSchema
-from service.db import locks
+from service.db import history, locks
 from service.db import records as repo
 from service.db.records import Dataset
 from service.db.release_tags import RELEASE_TAGS
@@ -34,10 +34,10 @@ from service.ops.history_schema import ensure_history_schema
 from service.ops.migration_lock import MIGRATION_LOCK, conflict
 from service.ops.recording import Recorder, final_record, recorded
 from service.ops.reindex.dataset import reindex_dataset
+from service.ops.reindex.fast_fill import FAST_FILL
 from service.ops.reindex.job import DatasetJob
 from service.ops.reindex.progress import Progress, ProgressListener
 from service.ops.reindex.results import DatasetOutcome, ReindexRequest, ReindexResult, SkippedDataset
-from service.ops.reindex.strategy import FAST_FILL
 from service.ops.revisions import database_heads
 from service.search.engine import SearchEngine
 
@@ -54,6 +54,7 @@ __all__ = [
 # The 2.x document needs records.status, which this release added.
 RELEASE_2_0 = RELEASE_TAGS["2.0"]
 Started = Callable[[str], None]
+REINDEX_LOCK = "reindex"
 
 
 def reindex_resource(request: ReindexRequest) -> str:
@@ -101,16 +102,32 @@ async def _reindex(
     ready, skipped = await _select(resources, request)
     progress.start(ready, skipped)
     outcomes: list[DatasetOutcome] = []
-    async with _lock(resources, recorder, MIGRATION_LOCK, timeout, shared=True):
+    single = request.dataset_id is not None
+    # Every lock is taken before on_started, so a refusal is a 409 at once (never a 202 that fails later):
+    # a reindex of all datasets excludes any other reindex; one dataset's excludes only that dataset's.
+    async with contextlib.AsyncExitStack() as held:
+        await held.enter_async_context(_lock(resources, recorder, MIGRATION_LOCK, timeout, shared=True))
+        await held.enter_async_context(_lock(resources, recorder, REINDEX_LOCK, timeout, shared=single))
+        if single:
+            await held.enter_async_context(_lock(resources, recorder, dataset_lock(request.dataset_id), timeout, shared=False))
         on_started(recorder.id)
         # Only now, inside the operation: starting one never waits on the engine (a hung node included).
         await search.health()
         for dataset in ready:
-            async with _lock(resources, recorder, f"dataset:{dataset.id}", timeout, shared=False):
+            async with contextlib.AsyncExitStack() as per_dataset:
+                if not single:
+                    await per_dataset.enter_async_context(
+                        _lock(resources, recorder, dataset_lock(str(dataset.id)), timeout, shared=False)
+                    )
                 outcome = await reindex_dataset(DatasetJob.create(resources, search, dataset, recorder.id, progress))
             outcomes.append(outcome)
             progress.finish_dataset()
     return outcomes, skipped
+
+
+def dataset_lock(dataset_id: str | None) -> str:
+    """The lock one dataset's reindex (or repair) holds."""
+    return f"dataset:{dataset_id}"
 
 
 async def check_schema(resources: Resources) -> None:
@@ -179,4 +196,22 @@ async def _lock(resources: Resources, recorder: Recorder, name: str, timeout: fl
     except locks.LockUnavailable:
         if name == MIGRATION_LOCK:
             raise await conflict(resources, recorder.id) from None
-        raise OperationConflict(f"another reindex of {name} is running; wait for it or pass a lock timeout") from None
+        raise await reindex_conflict(resources, recorder.id, name) from None
+
+
+async def reindex_conflict(resources: Resources, own_id: str, name: str) -> OperationConflict:
+    """An ``OperationConflict`` naming the running reindex that holds ``name`` (or saying what is held)."""
+    what = "every dataset" if name == REINDEX_LOCK else name.replace("dataset:", "dataset ")
+    active = await history.active_on_kind(resources.engine, "reindex")
+    running = [op for op in active if op.id != own_id and op.status == "running"]
+    if running:
+        op = running[0]
+        since = (op.started_at or op.created_at).isoformat()
+        return OperationConflict(
+            f"operation {op.id} (reindex of {op.resource} by {op.actor}, running since {since}) holds {what}; "
+            "wait for it to finish (GET /operations/{id}) or pass a lock timeout",
+            operation_id=op.id,
+            operation_url=f"/operations/{op.id}",
+            running_since=since,
+        )
+    return OperationConflict(f"another reindex holds {what}; wait for it to finish or pass a lock timeout")

@@ -12,6 +12,7 @@ from service.ops.reindex.feed import Since
 from service.ops.reindex.fill import ResumePoint, fill, resume_point
 from service.ops.reindex.job import CLOCK_SKEW, DatasetJob
 from service.ops.reindex.progress import Laps
+from service.ops.reindex.repair import repair_swap
 from service.ops.reindex.results import DatasetOutcome
 from service.ops.reindex.strategy import Choice, choose_strategy
 from service.ops.reindex.swap import flip_alias, make_concrete
@@ -27,6 +28,8 @@ async def reindex_dataset(job: DatasetJob) -> DatasetOutcome:
     job.progress.dataset(job.dataset, total)
     # Without a PostgreSQL snapshot (SQLite), the catch-up looks back by time, with room for clock skew.
     since = Since(utcnow() - CLOCK_SKEW)
+    # A swap an earlier run's crash cut short (rg.<id> missing or write-blocked) is completed first.
+    await repair_swap(job.search, job.name, job.settings["number_of_replicas"])
     choice = await choose_strategy(job)
     resume = await resume_point(job) if choice.strategy == "in_place" and choice.target == job.name else None
     _log_start(job, choice, total, resume)

@@ -11,9 +11,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from service.db import history
+<<<<<<< HEAD
 from service.ops.reindex.feed import Position, Since, feed
+=======
+from service.db import records as repo
+from service.ops.reindex.fast_fill import restore_settings
+>>>>>>> 79f8253 (Reindex faults: refusals are 409 at once (every lock before the 202: migration, reindex, dataset); lowered refresh/replicas recorded in the operation and undone by the next reindex; cut-short swaps repaired at start and before each reindex; bulk 429s backed off for a bounded budget with the node's reason, reported in progress and logs)
 from service.ops.reindex.job import DatasetJob
-from service.ops.reindex.strategy import Choice, restore_settings
+from service.ops.reindex.strategy import Choice
 from service.search.bulk import BulkWriter
 
 # How many recent reindex operations are searched for a checkpoint to resume from.
@@ -100,6 +105,8 @@ async def write_records(
         max_bytes=config.bulk_max_bytes,
         concurrency=config.concurrency,
         on_written=on_written,
+        busy_budget=config.busy_retry_seconds,
+        on_backoff=job.progress.backoff,
     )
     try:
         await _stream(job, writer, target, since=since, after=after, checkpoints=checkpoints, on_snapshot=on_snapshot)
@@ -151,6 +158,7 @@ async def _abandon(job: DatasetJob, choice: Choice) -> None:
     with contextlib.suppress(Exception):
         if choice.strategy == "rebuilt":
             await asyncio.shield(job.search.delete_index(choice.target))
+            job.progress.state.get("lowered", {}).pop(choice.target, None)
         elif choice.strategy == "created":
             await asyncio.shield(restore_settings(job, choice.target))
 

@@ -74,6 +74,16 @@ class Progress:
         self._publish()
         await self.recorder.flush()
 
+    def backoff(self, state: dict[str, Any]) -> None:
+        """The engine refuses documents as busy: what it said and how long we have been retrying (kept once it passes)."""
+        self.state["backoff"] = state
+        self._publish()
+
+    async def flush(self) -> None:
+        """Publish and write the progress now (what must be on record before the next step)."""
+        self._publish()
+        await self.recorder.flush()
+
     def finish_dataset(self) -> None:
         self.state["datasets_done"] += 1
         self.state["phase"] = "done"

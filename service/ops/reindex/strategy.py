@@ -6,13 +6,11 @@ from dataclasses import dataclass
 
 import structlog
 
+from service.ops.reindex.fast_fill import create_lowered, undo_left_lowered
 from service.ops.reindex.job import DatasetJob
 from service.ops.reindex.results import Strategy
 
 log = structlog.get_logger("service.reindex")
-
-# A new index is filled without refreshes or replicas; restore_settings puts the configured ones back.
-FAST_FILL = {"index.refresh_interval": "-1", "index.number_of_replicas": 0}
 
 
 @dataclass(frozen=True)
@@ -26,10 +24,11 @@ class Choice:
 
 async def choose_strategy(job: DatasetJob) -> Choice:
     """Drop leftovers of failed runs, pick the strategy, and create the index to fill when a new one is needed."""
+    await undo_left_lowered(job)
     state = await job.search.state(job.name)
     await _drop_leftovers(job, keep=state.concrete)
     if state.kind == "missing":
-        await job.search.create_index(job.name, {**job.settings, **FAST_FILL}, job.mappings)
+        await create_lowered(job, job.name)
         return Choice("created", job.name, None)
     serving = state.concrete
     assert serving is not None
@@ -39,15 +38,8 @@ async def choose_strategy(job: DatasetJob) -> Choice:
             await job.search.put_settings(serving, {"index.blocks.write": None})
             return Choice("in_place", serving, serving)
         log.info("existing mapping is incompatible", index=serving, reason=refusal)
-    await job.search.create_index(job.temp, {**job.settings, **FAST_FILL}, job.mappings)
+    await create_lowered(job, job.temp)
     return Choice("rebuilt", job.temp, serving)
-
-
-async def restore_settings(job: DatasetJob, index: str) -> None:
-    """Undo ``FAST_FILL`` on a new index: refreshes back on, the configured replicas."""
-    await job.search.put_settings(
-        index, {"index.refresh_interval": None, "index.number_of_replicas": job.settings["number_of_replicas"]}
-    )
 
 
 async def _drop_leftovers(job: DatasetJob, *, keep: str | None) -> None:

@@ -58,7 +58,14 @@ async def _counts_agree(job: DatasetJob) -> bool:
 async def _sweep(job: DatasetJob) -> None:
     """Merge sorted SQL ids with sorted index ids in constant memory; delete stale, add missing."""
     config = job.resources.settings.search
-    writer = BulkWriter(job.search, max_docs=config.batch_size, max_bytes=config.bulk_max_bytes, concurrency=config.concurrency)
+    writer = BulkWriter(
+        job.search,
+        max_docs=config.batch_size,
+        max_bytes=config.bulk_max_bytes,
+        concurrency=config.concurrency,
+        busy_budget=config.busy_retry_seconds,
+        on_backoff=job.progress.backoff,
+    )
     stale: list[str] = []
     missing: list[UUID] = []
     try:
