@@ -11,12 +11,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from service.db import history
-<<<<<<< HEAD
-from service.ops.reindex.feed import Position, Since, feed
-=======
-from service.db import records as repo
 from service.ops.reindex.fast_fill import restore_settings
->>>>>>> 79f8253 (Reindex faults: refusals are 409 at once (every lock before the 202: migration, reindex, dataset); lowered refresh/replicas recorded in the operation and undone by the next reindex; cut-short swaps repaired at start and before each reindex; bulk 429s backed off for a bounded budget with the node's reason, reported in progress and logs)
+from service.ops.reindex.feed import Position, Since, feed
 from service.ops.reindex.job import DatasetJob
 from service.ops.reindex.strategy import Choice
 from service.search.bulk import BulkWriter
