@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
+from service.cli.exit_codes import CONFIGURATION
 from service.cli.main import cli
 from service.core.config import load_settings
 from service.core.errors import ConfigurationError
@@ -96,7 +97,8 @@ def test_app_refuses_to_start_without_tokens(sqlite_url: str, tmp_path: Path) ->
     result = CliRunner().invoke(
         cli, ["serve"], env={"ARGILLA_DATABASE_URL": sqlite_url, "ARGILLA_HOME_PATH": str(tmp_path), "ARGILLA_MAINT_TOKENS": ""}
     )
-    assert result.exit_code == 1 and "Error: no API token configured" in result.output
+    # Missing tokens are bad configuration: the "final" exit code (service/cli/exit_codes.py), not a retryable one.
+    assert result.exit_code == CONFIGURATION and "Error: no API token configured" in result.output
 
 
 def test_short_tokens_are_refused_at_load() -> None:
