@@ -146,13 +146,16 @@ async def run(engine: str, node_url: str, count: int, home: Path) -> dict[str, A
         assert agg == scan, (sorted(agg ^ scan), "the two methods disagree")
         assert {label for _, label in RARE.values()} <= agg
         out["labels"] = len(agg)
+        print(f"# records {out['records']}, loaded in {loaded:.1f}s, {len(agg)} labels, same set both ways", flush=True)
         # (d) the node's own clone, then (c) the move of the same index.
         await search.put_settings(index, {"index.blocks.write": True})
         _, out["clone_seconds"], _ = await timed(search.clone(index, f"{index}.rawclone", {"index.number_of_replicas": 0}))
         await search.delete_index(f"{index}.rawclone")
         await search.put_settings(index, {"index.blocks.write": None})
         doc = {"id": "old-bench", "name": "old-bench", "task": "TextClassification", "metadata": [], "tags": []}
-        await search.create_index(datasets_index(None), {"number_of_shards": 1, "number_of_replicas": 0}, {})
+        ref = reference_dir(engine)
+        datasets_mapping = next(iter(_load(ref / "ar.datasets.mapping.json").values()))["mappings"]
+        await search.create_index(datasets_index(None), {"number_of_shards": 1, "number_of_replicas": 0}, datasets_mapping)
         await search.index_document(datasets_index(None), "old-bench", doc)
         request = LegacyWorkspacesRequest(target_workspace="bench", datasets=["old-bench"])
         moved, out["move_seconds"], out["move_rss"] = await timed(legacy_workspaces(resources, "bench", request))
