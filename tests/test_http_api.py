@@ -107,14 +107,14 @@ async def test_dry_run_returns_plan_and_sql(client: Client) -> None:
 
 
 async def test_downgrade_without_flag_is_a_422_carrying_the_plan(client: Client) -> None:
-    """A downgrade without allow_downgrade answers 422 downgrade-not-allowed with the plan; the row says failed."""
+    """A downgrade without allow_downgrade answers 422 downgrade-not-allowed with the plan; no history row is kept."""
     await migrate(client)
     response = await client.post("/migrate", json={"revision": "2.4"}, headers=ADMIN)
     assert response.status_code == 422 and problem_type(response) == "downgrade-not-allowed"
     plan = response.json()["plan"]
     assert plan["direction"] == "downgrade" and [s["revision"] for s in plan["steps"]] == [HEAD, "6ed1b8bf8e08"]
     failed = (await client.get("/operations", params={"status": "failed"}, headers=ADMIN)).json()
-    assert failed["total"] == 1 and failed["items"][0]["error"]["type"] == "downgrade-not-allowed"
+    assert failed["total"] == 0  # a refusal did no work: it is the answer, not history
     allowed = await migrate(client, {"revision": "2.4", "allow_downgrade": True})
     assert allowed.status_code == 200 and allowed.json()["to_revision"] == RELEASE_TAGS["2.4"]
 
@@ -171,7 +171,7 @@ async def test_operations_list_filters_paginates_and_404s(client: Client) -> Non
     assert page["total"] == 3 and page["limit"] == 2 and page["offset"] == 1
     assert [op["id"] for op in page["items"]] == [ids[1], ids[0]]
     assert (await client.get("/operations", params={"kind": "reindex"}, headers=ADMIN)).json()["total"] == 0
-    assert (await client.get("/operations", params={"status": "failed"}, headers=ADMIN)).json()["total"] == 1
+    assert (await client.get("/operations", params={"status": "failed"}, headers=ADMIN)).json()["total"] == 0  # refused
     bad = await client.get("/operations", params={"limit": 0}, headers=ADMIN)
     assert bad.status_code == 400 and problem_type(bad) == "invalid-request"
     missing = await client.get("/operations/does-not-exist", headers=ADMIN)

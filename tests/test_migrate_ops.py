@@ -89,8 +89,7 @@ async def test_unknown_and_ambiguous_targets_are_refused(resources: Resources) -
     assert ambiguous.value.extra["candidates"] == ["3fc3c0839959", "3ff6484f8b37"]
     assert version_of(resources) == []
     page = await list_operations(resources)
-    assert [op.status for op in page.items] == ["failed", "failed"]
-    assert page.items[0].error is not None and page.items[0].error["type"] == "ambiguous-revision"
+    assert page.items == []  # refusals did no work: not kept in history
 
 
 async def test_downgrade_refused_without_flag_carries_the_plan(resources: Resources) -> None:

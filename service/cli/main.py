@@ -25,7 +25,7 @@ from service.core.secrets import mask_text
 from service.ops.context import Resources
 from service.ops.migrate import migrate
 from service.ops.operations import get_operation, list_operations
-from service.ops.results import MigrateRequest
+from service.ops.results import MigrateRequest, StepProgress
 from service.ops.revisions import list_revisions
 
 T = TypeVar("T")
@@ -115,7 +115,7 @@ def migrate_command(
     """Upgrade (or, with --allow-downgrade, downgrade) the database to a revision or release tag."""
     request = MigrateRequest(revision=revision, dry_run=dry_run, allow_downgrade=allow_downgrade)
     result = run_with_resources(
-        functools.partial(_migrate, request=request, lock_timeout=lock_timeout, actor=actor or cli_actor())
+        functools.partial(_migrate, request=request, lock_timeout=lock_timeout, actor=actor or cli_actor(), quiet=as_json)
     )
     if as_json:
         json_out(result)
@@ -127,13 +127,15 @@ def migrate_command(
     if dry_run:
         click.echo("\n-- SQL (dry run, nothing was changed)\n" + (result.sql or "-- no statements"))
         return
-    for step in result.operation.steps or []:
-        click.echo(f"  done {step['direction']:<9} {step['revision']}  {step['seconds']:.3f}s")
     click.echo(f"Operation {result.operation.id} {result.operation.status} in {result.operation.duration_seconds or 0:.2f}s")
 
 
-async def _migrate(resources: Resources, *, request: MigrateRequest, lock_timeout: float | None, actor: str) -> Any:
-    return await migrate(resources, actor, request, lock_timeout=lock_timeout)
+async def _migrate(resources: Resources, *, request: MigrateRequest, lock_timeout: float | None, actor: str, quiet: bool) -> Any:
+    def on_progress(event: StepProgress) -> None:
+        if not quiet:
+            click.echo(render.step_line(event))
+
+    return await migrate(resources, actor, request, lock_timeout=lock_timeout, on_progress=on_progress)
 
 
 @cli.group()

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from service.core.operation_record import OperationRecord
 from service.ops.legacy.requests import LegacyLabelsResult, LegacyStatus, LegacyWorkspacesResult
-from service.ops.results import MigrationPlan, RevisionsResult
+from service.ops.results import MigrationPlan, RevisionsResult, StepProgress
 
 if TYPE_CHECKING:  # the CLI imports the reindex (and its search modules) only when it runs one
     from service.ops.reindex import ReindexResult
@@ -35,9 +35,10 @@ def revisions_text(result: RevisionsResult) -> str:
 def plan_text(plan: MigrationPlan) -> str:
     """One line per step; destructive steps say what they drop and how many rows."""
     source = plan.from_revision or "<base>"
+    warnings = [f"Warning: {warning}" for warning in plan.warnings]
     if not plan.steps:
-        return f"Database already at {plan.to_revision}: nothing to do."
-    lines = [f"Plan: {plan.direction} {source} -> {plan.to_revision} ({len(plan.steps)} step(s))"]
+        return "\n".join([f"Database already at {plan.to_revision}: nothing to do.", *warnings])
+    lines = [f"Plan: {plan.direction} {source} -> {plan.to_revision} ({len(plan.steps)} step(s))", *warnings]
     for step in plan.steps:
         tag = f" [tag {step.tag}]" if step.tag else ""
         lines.append(f"  {step.direction:<9} {step.revision}{tag}  {step.message}")
@@ -138,3 +139,12 @@ def legacy_workspaces_text(result: LegacyWorkspacesResult) -> str:
     note = " (dry run: nothing was changed)" if result.dry_run else ""
     lines.append(f"Operation {op.id} {op.status} in {op.duration_seconds or 0:.2f}s{note}")
     return "\n".join(lines)
+
+
+def step_line(event: StepProgress) -> str:
+    """One line as a migration step starts or finishes: step i/N, direction, revision, message, elapsed."""
+    where = f"step {event.step}/{event.steps} {event.direction:<9} {event.revision}"
+    if event.event == "started":
+        tag = f" [tag {event.tag}]" if event.tag else ""
+        return f"  {where}{tag}  {event.message} ..."
+    return f"  {where}  done in {event.seconds or 0:.3f}s (elapsed {event.elapsed_seconds:.1f}s)"

@@ -17,7 +17,9 @@
     +-- Forbidden                          403 forbidden
     +-- MultipleHeads                      409 multiple-heads
     +-- UnknownDatabaseRevision            409 unknown-database-revision
+    +-- UnmanagedDatabase                  409 unmanaged-database (tables but no alembic_version)
     +-- OperationConflict                  409 operation-conflict (names the running operation)
+    |   +-- DatabaseLocked                 409 database-locked (SQLite busy: another connection holds the write lock)
     +-- IdempotencyKeyReused               422 idempotency-key-reused
     +-- NotFound                           404 not-found
     |   +-- OperationNotFound              404 operation-not-found
@@ -25,7 +27,8 @@
     |   +-- NoLegacyData                   404 no-legacy-data (no ar.datasets index)
     +-- UnknownWorkspace                   422 unknown-workspace (a move's target is not a row in SQL)
     +-- LegacyNameTaken                    409 legacy-name-taken (the target id or index exists)
-    +-- DatabaseUnavailable                503 database-unavailable (URL shown masked)
+    +-- DatabaseUnavailable                503 database-unavailable (URL masked; names the cause: down, auth, unknown db)
+    +-- DatabaseError                      500 database-error (the database's message, sanitized)
     +-- SearchEngineUnavailable            503 search-engine-unavailable
     +-- MigrationFailed                    500 migration-failed
     +-- IntegrityCheckFailed               500 integrity-check-failed (foreign_key_check violations)
@@ -33,8 +36,9 @@
     +-- LegacyFixFailed                    500 legacy-fix-failed (a check after a legacy step failed)
     +-- DocumentChanged                    409 document-changed (a conditional write met a newer version)
 
-``detail`` is always text we wrote; driver messages never go there (they may carry connection
-strings). ``extra`` holds machine-readable members that the HTTP layer adds to the problem body.
+``detail`` is text we wrote; where the database's own message helps (a failed step, a refused
+login), it is included sanitized by ``service.db.errors`` (URLs and configured passwords masked).
+``extra`` holds machine-readable members that the HTTP layer adds to the problem body.
 """
 
 from __future__ import annotations
@@ -231,3 +235,19 @@ class DocumentChanged(MaintenanceError):
     status = 409
     slug = "document-changed"
     title = "Document changed concurrently"
+
+
+class DatabaseLocked(OperationConflict):
+    slug = "database-locked"
+    title = "SQLite database locked by another connection"
+
+
+class DatabaseError(MaintenanceError):
+    slug = "database-error"
+    title = "The database refused the request"
+
+
+class UnmanagedDatabase(MaintenanceError):
+    status = 409
+    slug = "unmanaged-database"
+    title = "Database has tables but no alembic_version"

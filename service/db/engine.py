@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from service.core.config import Settings
-from service.core.errors import DatabaseUnavailable
-from service.db.urls import async_url, masked
+from service.core.errors import MaintenanceError
+from service.db.errors import translate_errors, translated
+from service.db.urls import async_url
 
 # The handle operations carry and pass back to the functions of this package (they never open it themselves).
 Engine: TypeAlias = AsyncEngine
 # What a failed database call may raise, for callers that log and carry on (heartbeats, the stale sweep, shutdown).
-DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, MaintenanceError)
+__all__ = ["DATABASE_ERRORS", "Engine", "create_engine", "create_migration_engine", "ping", "translate_errors"]
 
 # A pooled PostgreSQL connection idle for this long is pinged before use (see _ping_idle_connections).
 IDLE_PING_SECONDS = 10.0
@@ -102,57 +102,8 @@ def _on_sqlite_connect(engine: AsyncEngine, *, foreign_keys: bool, transactional
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+@translated
 async def ping(engine: AsyncEngine) -> None:
     """One ``SELECT 1`` round trip (readiness)."""
     async with engine.connect() as conn:
         await conn.execute(sa.text("SELECT 1"))
-
-
-# The server answered and refused the connection's credentials or database name (asyncpg's classes,
-# which SQLAlchemy wraps in a plain DBAPIError): a configuration to fix, not an outage to wait out.
-REJECTED_AT_CONNECT = frozenset({"InvalidPasswordError", "InvalidAuthorizationSpecificationError", "InvalidCatalogNameError"})
-
-
-@contextlib.contextmanager
-def translate_errors(database_url: str) -> Iterator[None]:
-    """Turn a failure to reach the database into ``DatabaseUnavailable`` with the URL masked."""
-    try:
-        yield
-    except (DBAPIError, OSError) as exc:
-        reason = type(_root(exc)).__name__
-        if reason in REJECTED_AT_CONNECT:
-            raise DatabaseUnavailable(
-                f"the database at {masked(database_url)} refused the connection ({reason}): "
-                "check the user, password and database name in ARGILLA_DATABASE_URL",
-                reason=reason,
-                rejected=True,
-            ) from exc
-        if isinstance(exc, DBAPIError) and not (isinstance(exc, OperationalError | InterfaceError) and _is_connection_error(exc)):
-            raise
-        raise DatabaseUnavailable(
-            f"cannot reach the database at {masked(database_url)}; check ARGILLA_DATABASE_URL and that the server is up",
-            reason=reason,
-        ) from exc
-
-
-def _root(exc: BaseException) -> BaseException:
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return exc
-
-
-def _is_connection_error(exc: DBAPIError) -> bool:
-    if exc.connection_invalidated:
-        return True
-    text = str(exc.orig).lower()
-    markers = (
-        "connect",
-        "unable to open database",
-        "could not translate host",
-        "password authentication",
-        "does not exist",
-        "refused",
-        "timeout",
-        "closed",
-    )
-    return any(marker in text for marker in markers)

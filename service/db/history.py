@@ -8,11 +8,12 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.core.errors import OperationConflict, OperationNotFound
+from service.core.errors import OperationNotFound
 from service.core.operation_record import ACTIVE, OperationRecord, Status
+from service.db.errors import translated
 from service.db.history_tables import operations
 
 
@@ -45,6 +46,7 @@ def _stored(row: sa.Row[Any]) -> StoredOperation:
     return StoredOperation(msgspec.convert(data, OperationRecord), fingerprint, holder)
 
 
+@translated
 async def create(
     engine: AsyncEngine,
     *,
@@ -60,7 +62,7 @@ async def create(
 ) -> tuple[StoredOperation, bool]:
     """Insert and commit a new operation; with a known idempotency key, return that one (``created=False``).
 
-    Raises ``OperationConflict`` while a SQLite migration holds the database's write lock."""
+    Raises ``DatabaseLocked`` (an ``OperationConflict``) while a SQLite migration holds the write lock."""
     now = utcnow()
     values: dict[str, Any] = {
         "id": str(uuid.uuid4()),
@@ -78,7 +80,8 @@ async def create(
         "started_at": now if status == "running" else None,
     }
     try:
-        await _insert(engine, values)
+        async with engine.begin() as conn:
+            await conn.execute(operations.insert().values(**values))
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -89,23 +92,21 @@ async def create(
     return await get_stored(engine, values["id"]), True
 
 
-async def _insert(engine: AsyncEngine, values: dict[str, Any]) -> None:
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(operations.insert().values(**values))
-    except OperationalError as exc:
-        if "locked" not in str(exc.orig).lower():
-            raise
-        # SQLite: a migration holds the write lock for its whole run.
-        raise OperationConflict("a migration holds the database's write lock; retry when it has finished") from None
-
-
+@translated
 async def update(engine: AsyncEngine, operation_id: str, **values: Any) -> None:
     """Commit new column values for one operation."""
     async with engine.begin() as conn:
         await conn.execute(operations.update().where(operations.c.id == operation_id).values(**values))
 
 
+@translated
+async def discard(engine: AsyncEngine, operation_id: str) -> None:
+    """Delete one operation that never started work (a refused request)."""
+    async with engine.begin() as conn:
+        await conn.execute(operations.delete().where(operations.c.id == operation_id))
+
+
+@translated
 async def get_stored(engine: AsyncEngine, operation_id: str) -> StoredOperation:
     async with engine.connect() as conn:
         row = (await conn.execute(sa.select(operations).where(operations.c.id == operation_id))).first()
@@ -114,17 +115,20 @@ async def get_stored(engine: AsyncEngine, operation_id: str) -> StoredOperation:
     return _stored(row)
 
 
+@translated
 async def get(engine: AsyncEngine, operation_id: str) -> OperationRecord:
     """One operation by id, or ``OperationNotFound``."""
     return (await get_stored(engine, operation_id)).record
 
 
+@translated
 async def find_by_key(engine: AsyncEngine, idempotency_key: str) -> StoredOperation | None:
     async with engine.connect() as conn:
         row = (await conn.execute(sa.select(operations).where(operations.c.idempotency_key == idempotency_key))).first()
     return None if row is None else _stored(row)
 
 
+@translated
 async def list_operations(
     engine: AsyncEngine, *, kind: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[OperationRecord], int]:
@@ -154,6 +158,7 @@ async def list_operations(
     return [_stored(row).record for row in rows], int(total)
 
 
+@translated
 async def active_on(engine: AsyncEngine, resources: tuple[str, ...]) -> list[OperationRecord]:
     """Queued or running operations on any of ``resources``, oldest first."""
     query = (
@@ -176,6 +181,7 @@ async def active_on_kind(engine: AsyncEngine, kind: str) -> list[OperationRecord
     return [_stored(row).record for row in rows]
 
 
+@translated
 async def active_stored(engine: AsyncEngine) -> list[StoredOperation]:
     """Every queued or running operation with its holder, oldest first; none when the history table is missing."""
     async with engine.connect() as conn:
@@ -187,6 +193,7 @@ async def active_stored(engine: AsyncEngine) -> list[StoredOperation]:
     return [_stored(row) for row in rows]
 
 
+@translated
 async def settle(
     engine: AsyncEngine,
     operation_id: str,
@@ -207,6 +214,7 @@ async def settle(
     return bool(done.rowcount)
 
 
+@translated
 async def interrupt(
     engine: AsyncEngine,
     *,

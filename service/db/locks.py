@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.core import holders as processes
+from service.db.errors import translated
 from service.db.history import utcnow
 from service.db.history_tables import locks
 
@@ -181,6 +182,7 @@ async def _renew(engine: AsyncEngine, row_name: str, holder: str, ttl: float, pa
                 )
 
 
+@translated
 async def holders(engine: AsyncEngine, name: str) -> list[tuple[str, str | None]]:
     """(holder, operation id) of the unexpired SQLite lock rows of ``name`` whose holder may be alive (PostgreSQL: empty)."""
     if engine.dialect.name == "postgresql":

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.db import argilla_tables as t
+from service.db.errors import translated
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ class Record:
     vectors: list[Vector] = field(default_factory=list)
 
 
+@translated
 async def list_datasets(engine: AsyncEngine) -> list[Dataset]:
     """Every dataset (drafts too), oldest first, with its fields, questions, metadata properties and vectors."""
     async with engine.connect() as conn:
@@ -95,6 +97,7 @@ async def list_datasets(engine: AsyncEngine) -> list[Dataset]:
         return await _with_settings(conn, rows)
 
 
+@translated
 async def get_dataset(engine: AsyncEngine, dataset_id: UUID) -> Dataset | None:
     async with engine.connect() as conn:
         rows = (await conn.execute(_dataset_query().where(t.datasets.c.id == dataset_id))).all()
@@ -145,6 +148,7 @@ async def _with_settings(conn: AsyncConnection, rows: Sequence[sa.Row[Any]]) -> 
     ]
 
 
+@translated
 async def count_records(engine: AsyncEngine, dataset_id: UUID) -> int:
     async with engine.connect() as conn:
         query = sa.select(sa.func.count()).select_from(t.records).where(t.records.c.dataset_id == dataset_id)
@@ -161,6 +165,7 @@ def changed_since(since: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(r.c.updated_at >= since, r.c.inserted_at >= since, *related)
 
 
+@translated
 async def stream_records(
     engine: AsyncEngine,
     dataset_id: UUID,
@@ -190,6 +195,7 @@ async def stream_records(
         after = (rows[-1][5], rows[-1][0])
 
 
+@translated
 async def load_records(engine: AsyncEngine, dataset_id: UUID, ids: Iterable[UUID]) -> list[Record]:
     """The records among ``ids`` that still exist in the dataset, with relations, in id order."""
     wanted = list(ids)
@@ -203,6 +209,7 @@ async def load_records(engine: AsyncEngine, dataset_id: UUID, ids: Iterable[UUID
         return await _load_relations(conn, rows)
 
 
+@translated
 async def existing_ids(engine: AsyncEngine, dataset_id: UUID, ids: Iterable[UUID]) -> set[UUID]:
     wanted = list(ids)
     if not wanted:
@@ -213,6 +220,7 @@ async def existing_ids(engine: AsyncEngine, dataset_id: UUID, ids: Iterable[UUID
         return {row.id for row in rows}
 
 
+@translated
 async def stream_record_ids(engine: AsyncEngine, dataset_id: UUID, *, batch_size: int = 5000) -> AsyncIterator[list[UUID]]:
     """Only the ids of a dataset's records, ascending, ``batch_size`` at a time (for the stale sweep)."""
     r = t.records

@@ -15,11 +15,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.core.errors import (
@@ -28,6 +29,7 @@ from service.core.errors import (
     UnknownDatabaseRevision,
     UnknownRevision,
 )
+from service.db.errors import UNDEFINED_TABLE, sqlstate_of, translated
 from service.db.release_tags import RELEASE_TAGS, REVISION_TAGS
 
 Direction = Literal["upgrade", "downgrade"]
@@ -180,6 +182,17 @@ def tag_of(revision: str) -> str | None:
     return REVISION_TAGS.get(revision)
 
 
+@translated
+async def unversioned_tables(engine: AsyncEngine, version_table: str = ARGILLA_VERSION_TABLE) -> list[str]:
+    """Tables of a database that has no ``version_table`` (ours, ``maint_*``, excluded); empty when it has one."""
+    async with engine.connect() as conn:
+        names: list[str] = await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+    if version_table in names:
+        return []
+    return sorted(name for name in names if not name.startswith("maint_") and not name.startswith("sqlite_"))
+
+
+@translated
 async def stored_heads(engine: AsyncEngine, version_table: str = ARGILLA_VERSION_TABLE) -> tuple[str, ...]:
     """The revision(s) in the database's version table (empty for a fresh database), on a connection of its own.
 
@@ -193,20 +206,24 @@ async def stored_heads(engine: AsyncEngine, version_table: str = ARGILLA_VERSION
 
 
 async def read_version_table(conn: AsyncConnection, version_table: str = ARGILLA_VERSION_TABLE) -> tuple[str, ...]:
-    """The revision(s) stored in ``version_table``, in one statement (no MigrationContext, no reflection)."""
+    """The revision(s) stored in ``version_table`` (empty when it does not exist), in one statement on PostgreSQL.
+
+    A missing table is recognised by its SQLSTATE (42P01) on PostgreSQL; SQLite has no code of its own for
+    it, so there the (local, cheap) catalog is asked first.
+    """
+    if conn.dialect.name == "sqlite":
+        if not await conn.run_sync(lambda sync: sa.inspect(sync).has_table(version_table)):
+            return ()
+        result = await conn.exec_driver_sql(f"SELECT version_num FROM {version_table}")
+        return tuple(sorted(str(row[0]) for row in result))
     try:
         result = await conn.exec_driver_sql(f"SELECT version_num FROM {version_table}")
-    except (ProgrammingError, OperationalError) as exc:
-        if not _missing_table(exc):
+    except ProgrammingError as exc:
+        if sqlstate_of(exc) != UNDEFINED_TABLE:
             raise
         await conn.rollback()
         return ()
     return tuple(sorted(str(row[0]) for row in result))
-
-
-def _missing_table(exc: DBAPIError) -> bool:
-    text = str(exc.orig).lower()
-    return "no such table" in text or "does not exist" in text or "undefinedtable" in type(exc.orig).__name__.lower()
 
 
 StepCallback = Callable[[str, Direction, float], None]

@@ -7,7 +7,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from service.db.errors import translated
 
+
+@translated
 async def count_dropped(engine: AsyncEngine, tables: Sequence[str], columns: Sequence[str]) -> tuple[list[int], list[int]]:
     """Rows of each table, and non-null values of each ``table.column``, in the order given."""
     async with engine.connect() as conn:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.core.config import Settings
-from service.core.errors import IntegrityCheckFailed, MaintenanceError, OperationConflict
-from service.db.engine import create_migration_engine, translate_errors
+from service.core.errors import DatabaseError, IntegrityCheckFailed, MaintenanceError
+from service.db.engine import create_migration_engine
+from service.db.errors import DATABASE_FAILURES, translate, translate_errors
 from service.db.locks import advisory_key
 from service.db.revisions import (
     MAINTENANCE_VERSION_TABLE,
@@ -28,11 +28,12 @@ from service.db.revisions import (
 
 
 class MigrationStepFailed(Exception):
-    """A step raised a database error; the run was rolled back. Carries the driver error's class name only."""
+    """A step raised a database error; the run was rolled back. Carries the database's message, sanitized."""
 
-    def __init__(self, error_type: str) -> None:
-        super().__init__(error_type)
+    def __init__(self, error_type: str, database_message: str) -> None:
+        super().__init__(f"{error_type}: {database_message}")
         self.error_type = error_type
+        self.database_message = database_message
 
 
 async def history_tables_current(settings: Settings, engine: AsyncEngine) -> bool:
@@ -59,24 +60,22 @@ async def upgrade_history_tables(settings: Settings) -> None:
 async def migrate_argilla_schema(settings: Settings, direction: Direction, target: str, on_step: StepCallback) -> None:
     """Run Argilla's chain to ``target`` in one transaction; ``on_step`` gets each applied step's seconds.
 
-    Raises ``OperationConflict`` when SQLite's write lock is taken, ``IntegrityCheckFailed`` for new
-    foreign-key violations (SQLite), ``MigrationStepFailed`` for any other database error.
+    Raises ``DatabaseLocked`` when SQLite's write lock is taken, ``DatabaseUnavailable`` when the server
+    went away, ``IntegrityCheckFailed`` for new foreign-key violations (SQLite), ``MigrationStepFailed``
+    (with the database's message) for any other database error.
     """
     engine = create_migration_engine(settings)
     sqlite = engine.dialect.name == "sqlite"
     try:
-        with translate_errors(settings.database_url):
-            async with engine.begin() as conn:
-                await conn.run_sync(_run_checked, direction, target, on_step, sqlite)
+        async with engine.begin() as conn:
+            await conn.run_sync(_run_checked, direction, target, on_step, sqlite)
     except MaintenanceError:
         raise
-    except SQLAlchemyError as exc:
-        driver_error = getattr(exc, "orig", exc)
-        if sqlite and "database is locked" in str(driver_error).lower():
-            raise OperationConflict(
-                "another connection holds SQLite's write lock (a migration or a long write); nothing was changed, retry later"
-            ) from exc
-        raise MigrationStepFailed(type(driver_error).__name__) from exc
+    except DATABASE_FAILURES as exc:
+        error = translate(exc, settings.database_url)
+        if isinstance(error, DatabaseError):
+            raise MigrationStepFailed(str(error.extra["error_type"]), str(error.extra["database_message"])) from exc
+        raise error from exc
     finally:
         await engine.dispose()
 

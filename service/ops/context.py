@@ -40,3 +40,6 @@ class Resources:
     # ops.revisions.RevisionCatalog, built on first use: the chain's answer never changes while the process runs.
     # (Typed Any: Litestar resolves this class's hints at run time, and ops.revisions imports this module.)
     revision_catalog: Any = None
+    # Recorders of the operations running in this process, by id: their live progress, which a SQLite
+    # migration cannot write to history while it holds the database's write lock.
+    live: dict[str, Any] = field(default_factory=dict)

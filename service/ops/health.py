@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from service.core.errors import DatabaseUnavailable, MaintenanceError, SearchEngineUnavailable
-from service.db.engine import ping, translate_errors
+from service.db.engine import ping
 from service.db.urls import masked
 from service.ops.context import Resources
 
@@ -20,8 +20,7 @@ async def check_database(resources: Resources, timeout: float = READY_SECONDS) -
     """One round trip within ``timeout``; raise ``DatabaseUnavailable`` (URL masked) otherwise."""
     try:
         async with asyncio.timeout(timeout):
-            with translate_errors(resources.settings.database_url):
-                await ping(resources.engine)
+            await ping(resources.engine)
     except TimeoutError:
         raise DatabaseUnavailable(
             f"the database at {masked(resources.settings.database_url)} did not answer within {timeout:g} s",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from service.core.errors import InvalidRequest
 from service.core.operation_record import STATUSES, OperationRecord
 from service.db import history
@@ -30,4 +32,10 @@ async def list_operations(
 async def get_operation(resources: Resources, operation_id: str) -> OperationRecord:
     """One operation, or ``OperationNotFound``."""
     await ensure_history_schema(resources)
-    return await history.get(resources.engine, operation_id)
+    record = await history.get(resources.engine, operation_id)
+    live = resources.live.get(operation_id)
+    if live is not None and record.status == "running":
+        # Ours and running: its progress as of now, even while a SQLite migration keeps history writes waiting.
+        snapshot = live.snapshot()
+        record = msgspec.structs.replace(record, progress=snapshot["progress"], steps=snapshot["steps"])
+    return record

@@ -46,6 +46,9 @@ class Recorder:
         self.committed: str | None = None
         # While true, skip history writes (a SQLite migration holds the database's write lock).
         self.paused = False
+        # Set by the operation once its locks are held and its request accepted; a failure before that is a
+        # refusal that did no work: answered to the caller, logged and counted, but not kept in history.
+        self.accepted = False
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -81,6 +84,7 @@ async def recorded(
     operation_id = await _mark_running(resources, kind, actor, resource, parameters, operation_id)
     resources.started.append(operation_id)
     recorder = Recorder(resources, operation_id)
+    resources.live[operation_id] = recorder
     beat = asyncio.create_task(recorder._beat())
     started = time.perf_counter()
     structlog.contextvars.bind_contextvars(operation_id=operation_id)
@@ -94,7 +98,12 @@ async def recorded(
         beat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beat
-        await _finish(resources, recorder, Ended(kind, actor, resource, status, error, time.perf_counter() - started))
+        ended = Ended(kind, actor, resource, status, error, time.perf_counter() - started)
+        if status == "failed" and not recorder.accepted:
+            await _discard_refusal(resources, operation_id, ended)
+        else:
+            await _finish(resources, recorder, ended)
+        resources.live.pop(operation_id, None)
         structlog.contextvars.unbind_contextvars("operation_id")
 
 
@@ -161,7 +170,27 @@ async def _finish(resources: Resources, recorder: Recorder, ended: Ended) -> Non
         outcome=ended.status,
         duration_seconds=round(ended.duration, 3),
         error_type=(ended.error or {}).get("type"),
+        error_detail=(ended.error or {}).get("detail"),
         **({"counts": recorder.progress} if recorder.progress else {}),
+    )
+
+
+async def _discard_refusal(resources: Resources, operation_id: str, ended: Ended) -> None:
+    # A refusal did no work: keeping it would let refused retries flood history and would replay the refusal
+    # to a client retrying with the same Idempotency-Key after the conflict ended.
+    with contextlib.suppress(MaintenanceError):
+        await asyncio.shield(history.discard(resources.engine, operation_id))
+    if resources.metrics is not None:
+        resources.metrics.operation_finished(ended.kind, "refused", ended.duration)
+    error = ended.error or {}
+    log.info(
+        "operation refused",
+        kind=ended.kind,
+        actor=ended.actor,
+        target=ended.resource,
+        outcome="refused",
+        error_type=error.get("type"),
+        error_detail=error.get("detail"),
     )
 
 

@@ -84,6 +84,22 @@ class MigrationPlan(msgspec.Struct, frozen=True):
     to_revision: str
     direction: Direction
     steps: list[PlannedStep]
+    # What the run would refuse or should be checked first (a dry run reports instead of refusing).
+    warnings: list[str] = []
+
+
+class StepProgress(msgspec.Struct, frozen=True):
+    """A migration step starting or finishing: what the CLI prints and the operation's ``progress`` holds."""
+
+    event: Literal["started", "finished"]
+    step: int
+    steps: int
+    revision: str
+    direction: Literal["upgrade", "downgrade"]
+    message: str
+    tag: str | None
+    seconds: float | None
+    elapsed_seconds: float
 
 
 class MigrateResult(msgspec.Struct, frozen=True):

@@ -10,7 +10,6 @@ from typing import cast
 
 import msgspec
 
-from service.db.engine import translate_errors
 from service.db.release_tags import RELEASE_TAGS
 from service.db.revisions import Chain, message_of, stored_heads, tag_of
 from service.db.urls import dialect_of, masked
@@ -77,8 +76,7 @@ def catalog(resources: Resources) -> RevisionCatalog:
 
 async def database_heads(resources: Resources) -> tuple[str, ...]:
     """The revision(s) in the database's ``alembic_version`` (empty when it has none)."""
-    with translate_errors(resources.settings.database_url):
-        return await stored_heads(resources.engine)
+    return await stored_heads(resources.engine)
 
 
 async def list_revisions(resources: Resources) -> RevisionsResult:

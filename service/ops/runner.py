@@ -61,6 +61,8 @@ class OperationRunner:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        # Operations not yet accepted (locks, plan), so a POST joining one by its Idempotency-Key gets its answer.
+        self.starting: dict[str, asyncio.Future[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._repairer: asyncio.Task[list[str]] | None = None
 
@@ -176,6 +178,11 @@ class OperationRunner:
                     "this Idempotency-Key was used with a different request; use a new key for a new request",
                     operation_id=stored.record.id,
                 )
+            joined = self.starting.get(stored.record.id)
+            if joined is not None:
+                # Joined while it was still being accepted: share its outcome (a refusal raises here too).
+                await asyncio.shield(joined)
+                return Launch(await history.get(engine, stored.record.id), created=False)
             return Launch(stored.record, created=False)
         await self._start_task(kind, stored.record.id, work)
         return Launch(await history.get(engine, stored.record.id), created=True)
@@ -184,6 +191,8 @@ class OperationRunner:
         """Run ``work`` in a task of ours; return once it holds its locks (shielded: the task outlives us)."""
         started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         started.add_done_callback(_consume)
+        self.starting[operation_id] = started
+        started.add_done_callback(lambda _future: self.starting.pop(operation_id, None))
         task = asyncio.create_task(self._run(operation_id, work, started), name=f"{kind}-{operation_id}")
         self.tasks[operation_id] = task
         task.add_done_callback(lambda _task: self.tasks.pop(operation_id, None))

@@ -26,9 +26,42 @@ class PostgresCluster:
     port: int
     user: str = "postgres"
     password: str = "postgres"
+    bindir: Path | None = None
+    data: Path | None = None
+    options: str = ""
 
     def url(self, database: str = "postgres", driver: str = "postgresql+asyncpg") -> str:
         return f"{driver}://{self.user}:{self.password}@{self.host}:{self.port}/{database}"
+
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server (``immediate``: as if it crashed), for fault tests; ``start`` brings it back."""
+        assert self.bindir is not None and self.data is not None
+        subprocess.run(
+            [*_demote_args(), str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"],
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        assert self.bindir is not None and self.data is not None
+        log = self.data.parent / "postgres.log"
+        subprocess.run(
+            [
+                *_demote_args(),
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(log),
+                "-o",
+                self.options,
+                "-w",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        _wait_ready(self.port)
 
 
 def find_bindir() -> Path | None:
@@ -97,7 +130,7 @@ def running_cluster(bindir: Path) -> Iterator[PostgresCluster]:
     )
     try:
         _wait_ready(port)
-        yield PostgresCluster(host="127.0.0.1", port=port)
+        yield PostgresCluster(host="127.0.0.1", port=port, bindir=bindir, data=data, options=options)
     finally:
         subprocess.run(
             [*demote, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
