@@ -61,8 +61,8 @@ class OperationRunner:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
         self.tasks: dict[str, asyncio.Task[None]] = {}
-        # Operations not yet accepted (locks, plan), so a POST joining one by its Idempotency-Key gets its answer.
-        self.starting: dict[str, asyncio.Future[None]] = {}
+        # One launch at a time per Idempotency-Key (see ``launch``).
+        self._key_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._repairer: asyncio.Task[list[str]] | None = None
 
@@ -159,9 +159,37 @@ class OperationRunner:
         fingerprint: str | None,
     ) -> Launch:
         """Record a queued operation (or join the one with this idempotency key), run ``work`` in a task of
-        ours, and return once it reports its locks held (or raise the refusal it met before that)."""
-        engine = self.resources.engine
+        ours, and return once it reports its locks held (or raise the refusal it met before that).
+
+        Requests with the same key are decided one at a time in this process: a refused attempt leaves no
+        row, so the next one with that key is a new attempt instead of joining a row about to vanish.
+        """
         await ensure_history_schema(self.resources)
+        if idempotency_key is None:
+            return await self._launch(kind, resource, actor, request, work, None, fingerprint)
+        lock, users = self._key_locks.get(idempotency_key, (asyncio.Lock(), 0))
+        self._key_locks[idempotency_key] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._launch(kind, resource, actor, request, work, idempotency_key, fingerprint)
+        finally:
+            lock, users = self._key_locks[idempotency_key]
+            if users <= 1:
+                del self._key_locks[idempotency_key]
+            else:
+                self._key_locks[idempotency_key] = (lock, users - 1)
+
+    async def _launch(
+        self,
+        kind: str,
+        resource: str,
+        actor: str,
+        request: msgspec.Struct,
+        work: Work,
+        idempotency_key: str | None,
+        fingerprint: str | None,
+    ) -> Launch:
+        engine = self.resources.engine
         stored, created = await history.create(
             engine,
             kind=kind,
@@ -178,11 +206,6 @@ class OperationRunner:
                     "this Idempotency-Key was used with a different request; use a new key for a new request",
                     operation_id=stored.record.id,
                 )
-            joined = self.starting.get(stored.record.id)
-            if joined is not None:
-                # Joined while it was still being accepted: share its outcome (a refusal raises here too).
-                await asyncio.shield(joined)
-                return Launch(await history.get(engine, stored.record.id), created=False)
             return Launch(stored.record, created=False)
         await self._start_task(kind, stored.record.id, work)
         return Launch(await history.get(engine, stored.record.id), created=True)
@@ -191,8 +214,6 @@ class OperationRunner:
         """Run ``work`` in a task of ours; return once it holds its locks (shielded: the task outlives us)."""
         started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         started.add_done_callback(_consume)
-        self.starting[operation_id] = started
-        started.add_done_callback(lambda _future: self.starting.pop(operation_id, None))
         task = asyncio.create_task(self._run(operation_id, work, started), name=f"{kind}-{operation_id}")
         self.tasks[operation_id] = task
         task.add_done_callback(lambda _task: self.tasks.pop(operation_id, None))
