@@ -70,7 +70,7 @@ def assert_one_error_line(code: int, err: str, *needles: str) -> None:
 async def _all_endpoints(client: AsyncTestClient[Any]) -> list[Any]:
     responses = []
     for method, path, headers in ENDPOINTS:
-        body = {} if method == "POST" else None
+        body: dict[str, Any] | None = {} if method == "POST" else None
         responses.append(await client.request(method, path, headers=headers, json=body))
     return responses
 
@@ -112,7 +112,7 @@ async def test_wrong_credentials_or_database_name_the_cause(
     postgres_url: str, tmp_path: Path, change: dict[str, str], cause: str
 ) -> None:
     """A wrong password, database or role is a 503 naming it on every endpoint and one CLI line, not a 500/traceback."""
-    url = sa.make_url(postgres_url).set(**change).render_as_string(hide_password=False)
+    url = sa.make_url(postgres_url).set(**change).render_as_string(hide_password=False)  # type: ignore[arg-type]
     async with AsyncTestClient(create_app(http_settings(url, tmp_path))) as client:
         for response, (method, path, _) in zip(await _all_endpoints(client), ENDPOINTS, strict=True):
             assert response.status_code == 503, (method, path, response.text)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -62,7 +63,7 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     suppress_health_check=list(HealthCheck),
     phases=[Phase.explicit, Phase.generate],  # a failure is reported as found: shrinking 1,000-case runs costs minutes
 )
-def test_a_thousand_cases_per_operation_find_no_server_error(case: schemathesis.Case, fuzzed_server: Served) -> None:
+def test_a_thousand_cases_per_operation_find_no_server_error(case: schemathesis.Case[Any], fuzzed_server: Served) -> None:
     """Any 5xx (a NUL byte reaching SQL, an unvalidated id, an untranslated driver error) or undocumented answer fails."""
     response = case.call(base_url=fuzzed_server.url, headers=ADMIN, timeout=30)
     case.validate_response(

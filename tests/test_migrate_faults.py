@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ async def client(settings: Settings) -> AsyncIterator[Client]:
 
 
 @pytest.fixture
-def logs() -> Iterator[list[dict[str, Any]]]:
+def logs() -> Iterator[list[MutableMapping[str, Any]]]:
     with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as captured:
         yield captured
 
@@ -62,12 +62,12 @@ def cli_run(args: list[str], url: str, home: Path) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-async def post_migrate(client: Client, body: dict[str, Any] | None = None, **headers: str) -> Any:
+async def post_migrate(client: Client, body: dict[str, Any] | None = None, /, **headers: str) -> Any:
     return await client.post("/migrate", json=body or {}, headers={**ADMIN, **headers})
 
 
 async def test_a_409_retried_with_its_key_after_the_conflict_runs_and_refusals_leave_no_rows(
-    client: Client, settings: Settings, logs: list[dict[str, Any]]
+    client: Client, settings: Settings, logs: list[MutableMapping[str, Any]]
 ) -> None:
     """A stored refusal replayed forever would block a hook retrying with a fixed key; refusals would flood history."""
     assert (await client.get("/operations", headers=ADMIN)).status_code == 200  # history tables exist
@@ -107,7 +107,7 @@ async def test_plan_race_between_two_migrates_never_errors(postgres_url: str, tm
 
 
 async def test_a_failed_step_carries_the_database_message_everywhere(
-    client: Client, settings: Settings, tmp_path: Path, logs: list[dict[str, Any]]
+    client: Client, settings: Settings, tmp_path: Path, logs: list[MutableMapping[str, Any]]
 ) -> None:
     """'step X failed (ProgrammingError) ... see the log' without the log having it left operators guessing."""
     url = settings.database_url
