@@ -134,6 +134,7 @@ async def _migrate(
     async with _process_lock(resources, recorder, timeout), _database_lock(resources, recorder, timeout):
         plan = await plan_migration(resources, request)
         recorder.from_revision, recorder.to_revision = plan.from_revision, plan.to_revision
+        await recorder.flush()  # before a SQLite run pauses history writes: recovery needs from/to
         if request.dry_run:
             recorder.accepted = True
             on_started(recorder.id)
