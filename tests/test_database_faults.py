@@ -128,6 +128,8 @@ async def test_wrong_credentials_or_database_name_the_cause(
         assert "not-the-password" not in err
 
 
+# aiosqlite's worker thread for a connection that failed to open reports into the CLI run's closed loop.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_unreachable_sqlite_file_is_a_database_unavailable(tmp_path: Path) -> None:
     """A SQLite path that cannot be opened (a directory) names the cause instead of a traceback."""
     (tmp_path / "dir.db").mkdir()
