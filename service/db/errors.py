@@ -52,6 +52,8 @@ _PG_UNAVAILABLE = {
     "57P03": "the server is starting up or shutting down",
     "57P04": "the database was dropped",
 }
+# Of those, the ones where the server answered and refused the URL itself: no retry can pass until it changes.
+_PG_REJECTED = {"28P01", "28000", "3D000"}
 DATABASE_FAILURES: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, TimeoutError)
 
 
@@ -104,6 +106,7 @@ def translate(exc: BaseException, url: str | URL) -> MaintenanceError:
             f"cannot use the database at {where}: {cause} ({message}); check ARGILLA_DATABASE_URL and that the server is up",
             reason=cause,
             database_message=message,
+            rejected=_sqlstate(error) in _PG_REJECTED,
         )
     return DatabaseError(
         f"the database refused a request ({type(error).__name__}: {message})",
