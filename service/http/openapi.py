@@ -22,8 +22,17 @@ SECURITY_SCHEME = "bearerAuth"
 PUBLIC_OPERATIONS = frozenset({"livez", "readyz"})
 # The errors each operation can answer as a problem (beyond its success responses); status, slug and
 # title come from the classes, so the spec says what the service really sends.
-_READ = (e.Unauthorized, e.MaintenanceError, e.DatabaseUnavailable)
-_START = (e.Unauthorized, e.Forbidden, e.InvalidRequest, e.MaintenanceError, e.DatabaseUnavailable, e.IdempotencyKeyReused)
+_READ = (e.Unauthorized, e.MaintenanceError, e.DatabaseUnavailable, e.DatabaseError)
+_START = (
+    e.Unauthorized,
+    e.Forbidden,
+    e.InvalidRequest,
+    e.MaintenanceError,
+    e.DatabaseUnavailable,
+    e.DatabaseError,
+    e.DatabaseLocked,
+    e.IdempotencyKeyReused,
+)
 _REINDEX = (*_START, e.OperationConflict, e.UnsupportedSchema, e.SearchEngineUnavailable)
 _LEGACY = (
     *_START,
@@ -50,6 +59,7 @@ PROBLEMS: dict[str, tuple[type[e.MaintenanceError], ...]] = {
         e.DowngradeNotAllowed,
         e.MultipleHeads,
         e.UnknownDatabaseRevision,
+        e.UnmanagedDatabase,
         e.OperationConflict,
     ),
     "listOperations": (*_READ, e.InvalidRequest),

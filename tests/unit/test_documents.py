@@ -40,10 +40,12 @@ def _record(**changes: object) -> Record:
 
 
 def test_fields_follow_the_dataset_settings_and_keep_unknown_keys() -> None:
-    """image -> None, custom -> str (empty when absent), missing -> None; keys outside the settings stay."""
+    """As Argilla 2.8: image untouched (absent stays absent), custom -> str unless None, missing -> None; other keys stay."""
     fields = normalized_fields({"text": "hi", "img": "x", "extra": 1}, _dataset())
-    assert fields == {"text": "hi", "img": None, "c": "", "extra": 1}
-    assert normalized_fields(None, _dataset()) == {"text": None, "img": None, "c": ""}
+    assert fields == {"text": "hi", "img": "x", "c": None, "extra": 1}
+    assert normalized_fields(None, _dataset()) == {"text": None, "c": None}
+    assert normalized_fields({"c": {}}, _dataset())["c"] == "{}"
+    assert normalized_fields({"c": {"a": 1}}, _dataset())["c"] == "{'a': 1}"
 
 
 def test_minimal_record_has_no_optional_sections() -> None:
@@ -53,7 +55,7 @@ def test_minimal_record_has_no_optional_sections() -> None:
     assert document == {
         "id": str(record.id),
         "external_id": "ext-1",
-        "fields": {"text": "hello", "img": None, "c": "", "extra": 1},
+        "fields": {"text": "hello", "img": "data:...", "c": None, "extra": 1},
         "status": "pending",
         "inserted_at": WHEN,
         "updated_at": WHEN,
