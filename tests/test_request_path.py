@@ -46,6 +46,12 @@ async def test_revisions_json_follows_the_database_and_equals_the_operation(data
     assert seen[2]["current"][0]["is_head"] is True and seen[3]["current"][0]["tag"] == "2.0"
 
 
+def _sync_engine(url: str) -> sa.Engine:
+    parsed = sa.make_url(url)
+    driver = "postgresql+psycopg2" if parsed.get_backend_name() == "postgresql" else "sqlite"
+    return sa.create_engine(parsed.set(drivername=driver), poolclass=sa.pool.NullPool)
+
+
 def _terminate(database_url: str, pid: int) -> None:
     admin = sa.create_engine(
         sa.make_url(database_url).set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
@@ -81,8 +87,21 @@ async def test_an_idle_pooled_connection_cut_by_the_server_is_pinged_and_replace
 async def test_operations_page_total_is_the_matching_count_on_every_page(database_url: str, tmp_path: Path) -> None:
     """The total rides on the page's rows: a page, a filtered page and a page past the end all report the matching count."""
     async with AsyncTestClient(create_app(http_settings(database_url, tmp_path))) as client:
-        for body in ({"revision": "1.13"}, {}, {"revision": "9.99"}):
-            await client.post("/migrate", json=body, headers={**ADMIN, "Prefer": "wait=60"})
+
+        async def migrate_to(body: dict[str, str]) -> str:
+            done = await client.post("/migrate", json=body, headers={**ADMIN, "Prefer": "wait=60"})
+            assert done.status_code == 200, done.text
+            return str(done.json()["status"])
+
+        # A refusal (unknown revision) does no work and is not history; a failed step is: a table in the way.
+        assert (await client.post("/migrate", json={"revision": "9.99"}, headers=ADMIN)).status_code == 422
+        assert await migrate_to({"revision": "74694870197c"}) == "succeeded"
+        with _sync_engine(database_url).begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE workspaces (id INTEGER PRIMARY KEY)")
+        assert await migrate_to({}) == "failed"
+        with _sync_engine(database_url).begin() as conn:
+            conn.exec_driver_sql("DROP TABLE workspaces")
+        assert await migrate_to({}) == "succeeded"
 
         async def page(**params: Any) -> tuple[int, int]:
             found = (await client.get("/operations", params=params, headers=ADMIN)).json()
@@ -91,5 +110,6 @@ async def test_operations_page_total_is_the_matching_count_on_every_page(databas
         assert await page() == (3, 3)
         assert await page(limit=1, offset=1) == (1, 3)
         assert await page(status="succeeded") == (2, 2)
+        assert await page(status="failed") == (1, 1)
         assert await page(status="failed", offset=5) == (0, 1)
         assert await page(kind="reindex") == (0, 0)
