@@ -195,5 +195,5 @@ def test_real_server_outputs_never_show_the_password(
     wrong = f"{password}-but-wrong"
     wrong_env = {**env, "ARGILLA_DATABASE_URL": database_urls(role, wrong, host, str(base.database))[[0, 2, 4][form]]}
     code, text = _cli(["database", "revisions"], wrong_env)
-    assert code == exit_codes.TRANSIENT and "password authentication failed" in text, text
+    assert code == exit_codes.CONFIGURATION and "password authentication failed" in text, text
     assert_hidden(text, password, wrong)

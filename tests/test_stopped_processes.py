@@ -77,11 +77,11 @@ def sqlite_path(url: str) -> str:
 
 
 def sqlite_holding_op(path: str) -> str | None:
-    """The migrate operation that holds the lock (its row says so once the lock row is written)."""
+    """The migrate operation that holds the lock and has recorded its plan (from/to), about to open its transaction."""
     with contextlib.closing(sqlite3.connect(path, timeout=0.1)) as db:
         row = db.execute(
             "SELECT o.id FROM maint_operations o JOIN maint_locks l ON l.operation_id = o.id "
-            "WHERE o.status = 'running' AND o.progress LIKE '%holding the migration lock%'"
+            "WHERE o.status = 'running' AND o.progress LIKE '%holding the migration lock%' AND o.to_revision IS NOT NULL"
         ).fetchone()
     return None if row is None else str(row[0])
 
@@ -203,9 +203,13 @@ def pg_revision(engine: sa.Engine) -> list[str]:
 
 
 def pg_holding_op(engine: sa.Engine) -> str | None:
+    """As on SQLite: the lock holder, once its plan (from/to) is recorded and its migration is about to begin."""
     with engine.connect() as conn:
         row = conn.execute(
-            sa.text("SELECT id FROM maint_operations WHERE status = 'running' AND CAST(progress AS text) LIKE :phase"),
+            sa.text(
+                "SELECT id FROM maint_operations WHERE status = 'running' AND CAST(progress AS text) LIKE :phase"
+                " AND to_revision IS NOT NULL"
+            ),
             {"phase": "%holding the migration lock%"},
         ).first()
     return None if row is None else str(row[0])
