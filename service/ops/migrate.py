@@ -136,15 +136,13 @@ async def _migrate(
         recorder.from_revision, recorder.to_revision = plan.from_revision, plan.to_revision
         await recorder.flush()  # before a SQLite run pauses history writes: recovery needs from/to
         if request.dry_run:
-            recorder.accepted = True
-            on_started(recorder.id)
+            recorder.accept(on_started)
             sql = _dry_run_sql(resources, plan)
             recorder.result = {"dry_run": True, "plan": msgspec.to_builtins(plan), "sql": sql}
             return plan, sql
         _refuse_unmanaged(plan)
         _refuse_unallowed_downgrade(plan, request)
-        recorder.accepted = True
-        on_started(recorder.id)
+        recorder.accept(on_started)
         if plan.steps:
             try:
                 await _apply(resources, recorder, plan, on_progress)

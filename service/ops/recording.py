@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,12 @@ class Recorder:
         # Set by the operation once its locks are held and its request accepted; a failure before that is a
         # refusal that did no work: answered to the caller, logged and counted, but not kept in history.
         self.accepted = False
+
+    def accept(self, on_started: Callable[[str], None] | None) -> None:
+        """The locks are held and the request accepted: from here a failure is history, and the caller hears of it."""
+        self.accepted = True
+        if on_started is not None:
+            on_started(self.id)
 
     def snapshot(self) -> dict[str, Any]:
         return {

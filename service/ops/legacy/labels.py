@@ -85,7 +85,7 @@ async def legacy_labels(
         eligible = [d for d in chosen if d.task in LABEL_TASKS]
         progress.start(len(eligible))
         async with hold(resources, recorder, MIGRATION_LOCK, timeout, shared=True):
-            (on_started or (lambda _id: None))(recorder.id)
+            recorder.accept(on_started)
             for dataset in eligible:
                 progress.dataset(dataset.display)
                 async with hold(resources, recorder, dataset_lock(dataset.id), timeout, shared=False):

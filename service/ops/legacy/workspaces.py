@@ -120,7 +120,7 @@ async def legacy_workspaces(
             chosen = _choose(everything, workspace_less, request.datasets)
             mover = Mover(resources, search, index, target, recorder.id, progress)
             plans = [await mover.plan(d) for d in chosen]
-            (on_started or (lambda _id: None))(recorder.id)
+            recorder.accept(on_started)
             progress.start(len(plans))
             outcomes = []
             for plan in plans:

@@ -110,8 +110,7 @@ async def _reindex(
         await held.enter_async_context(_lock(resources, recorder, REINDEX_LOCK, timeout, shared=single))
         if single:
             await held.enter_async_context(_lock(resources, recorder, dataset_lock(request.dataset_id), timeout, shared=False))
-        recorder.accepted = True
-        on_started(recorder.id)
+        recorder.accept(on_started)
         # Only now, inside the operation: starting one never waits on the engine (a hung node included).
         await search.health()
         for dataset in ready:
