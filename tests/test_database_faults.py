@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,6 +140,15 @@ def test_unreachable_sqlite_file_is_a_database_unavailable(tmp_path: Path) -> No
     (tmp_path / "dir.db").mkdir()
     code, err = cli_run(["database", "revisions"], f"sqlite:///{tmp_path / 'dir.db'}", tmp_path)
     assert_one_error_line(code, err, "cannot open the database file")
+    _collect_failed_sqlite_connections()
+
+
+def _collect_failed_sqlite_connections() -> None:
+    """Collect the failed connection here, so its worker thread's late report cannot land in the next test."""
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any("_connection_worker_thread" in t.name for t in threading.enumerate()):
+        time.sleep(0.01)
 
 
 @pytest.mark.asyncio
