@@ -18,7 +18,7 @@ by transactions it did not see (:func:`changed_after`), without any clock.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -186,7 +186,7 @@ async def stream_documents(
     after: Position | None = None,
     changed_after: str | None = None,
     on_snapshot: Callable[[str], None] | None = None,
-) -> AsyncIterator[DocumentBatch]:
+) -> AsyncGenerator[DocumentBatch, None]:
     """The dataset's documents in feed order, ``batch_size`` at a time, all read from one snapshot.
 
     ``after`` resumes past a position; ``changed_after`` (a snapshot from an earlier pass) keeps only

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any, ParamSpec, TypeVar, cast
 
 from sqlalchemy.engine import URL
@@ -168,10 +168,12 @@ def translated(function: Callable[P, R]) -> Callable[P, R]:
     if inspect.isasyncgenfunction(function):
 
         @functools.wraps(function)
-        async def generator(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        async def generator(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
+            # Closed with the wrapper: an abandoned stream gives its connection back at once, not at garbage collection.
             with translate_errors(_url_of(args, kwargs)):
-                async for item in function(*args, **kwargs):
-                    yield item
+                async with contextlib.aclosing(function(*args, **kwargs)) as stream:
+                    async for item in stream:
+                        yield item
 
         return cast(Callable[P, R], generator)
 

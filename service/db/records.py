@@ -7,7 +7,7 @@ question name) and vectors, each with ``record_id IN (...)``. No per-record quer
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -173,7 +173,7 @@ async def stream_records(
     batch_size: int,
     after: tuple[datetime, UUID] | None = None,
     since: datetime | None = None,
-) -> AsyncIterator[list[Record]]:
+) -> AsyncGenerator[list[Record], None]:
     """Records of a dataset in Argilla's feed order (``inserted_at``, then id), ``batch_size`` at a time.
 
     ``after`` resumes after an (inserted_at, id) position; ``since`` keeps only records changed at or after then.
@@ -221,7 +221,7 @@ async def existing_ids(engine: AsyncEngine, dataset_id: UUID, ids: Iterable[UUID
 
 
 @translated
-async def stream_record_ids(engine: AsyncEngine, dataset_id: UUID, *, batch_size: int = 5000) -> AsyncIterator[list[UUID]]:
+async def stream_record_ids(engine: AsyncEngine, dataset_id: UUID, *, batch_size: int = 5000) -> AsyncGenerator[list[UUID], None]:
     """Only the ids of a dataset's records, ascending, ``batch_size`` at a time (for the stale sweep)."""
     r = t.records
     after: UUID | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from service.search.engine import SearchEngine
@@ -10,7 +10,7 @@ from service.search.engine import SearchEngine
 PAGE = 5000
 
 
-async def ids_in_order(engine: SearchEngine, index: str, *, page: int = PAGE) -> AsyncIterator[str]:
+async def ids_in_order(engine: SearchEngine, index: str, *, page: int = PAGE) -> AsyncGenerator[str, None]:
     """Yield the ``id`` keyword of every document, ascending (same order as the SQL primary key)."""
     after: list[Any] | None = None
     while True:

@@ -8,7 +8,8 @@ dataset the SQL builder does not handle) records are loaded in keyset batches an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -45,35 +46,43 @@ async def feed(
     after: Position | None = None,
     since: Since | None = None,
     on_snapshot: Callable[[str], None] | None = None,
-) -> AsyncIterator[DocumentBatch]:
-    """Batches of ``(record id, document bytes, False)`` after ``after``, only changes since ``since`` if given."""
+) -> AsyncGenerator[DocumentBatch, None]:
+    """Batches of ``(record id, document bytes, False)`` after ``after``, only changes since ``since`` if given.
+
+    The database streams are closed with this generator (``aclosing``), so an abandoned feed frees its connection.
+    """
     if uses_sql(resources, dataset) and (since is None or since.snapshot is not None):
-        async for batch in sql_documents.stream_documents(
+        built = sql_documents.stream_documents(
             resources.engine,
             dataset,
             batch_size=batch_size,
             after=after,
             changed_after=None if since is None else since.snapshot,
             on_snapshot=on_snapshot,
-        ):
-            if any(fixup for _id, _doc, fixup in batch.rows):
-                batch.rows = [
-                    (rid, restringified_custom_fields(doc, dataset) if fixup else doc, False) for rid, doc, fixup in batch.rows
-                ]
-            yield batch
+        )
+        async with contextlib.aclosing(built) as batches:
+            async for batch in batches:
+                if any(fixup for _id, _doc, fixup in batch.rows):
+                    batch.rows = [
+                        (rid, restringified_custom_fields(doc, dataset) if fixup else doc, False)
+                        for rid, doc, fixup in batch.rows
+                    ]
+                yield batch
         return
     encode = msgspec.json.Encoder().encode
-    async for records in repo.stream_records(
+    loaded = repo.stream_records(
         resources.engine,
         dataset.id,
         batch_size=batch_size,
         after=None if after is None else (after.inserted_at, after.id),
         since=None if since is None else since.time,
-    ):
-        last = records[-1]
-        yield DocumentBatch(
-            [(str(r.id), encode(record_document(r, dataset)), False) for r in records], Position(last.inserted_at, last.id)
-        )
+    )
+    async with contextlib.aclosing(loaded) as pages:
+        async for records in pages:
+            last = records[-1]
+            yield DocumentBatch(
+                [(str(r.id), encode(record_document(r, dataset)), False) for r in records], Position(last.inserted_at, last.id)
+            )
 
 
 async def documents_of(resources: Resources, dataset: Dataset, ids: list[UUID]) -> list[tuple[str, bytes]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -137,13 +137,15 @@ async def _stream(
     documents = feed(
         job.resources, job.dataset, batch_size=config.batch_size, since=since, after=after, on_snapshot=snapshot_taken
     )
-    async for batch in prefetched(documents):
-        for record_id, document, _ in batch.rows:
-            await writer.index_encoded(target, record_id, document)
-        batches, last = batches + 1, batch.last
-        if marks is not None and batches % every == 0:
-            await writer.drain()
-            await job.progress.checkpoint(job.dataset, target, last, marks)
+    # Closed on every exit: a failed bulk must not leave the feed's streamed query holding a connection.
+    async with contextlib.aclosing(prefetched(documents)) as ahead:
+        async for batch in ahead:
+            for record_id, document, _ in batch.rows:
+                await writer.index_encoded(target, record_id, document)
+            batches, last = batches + 1, batch.last
+            if marks is not None and batches % every == 0:
+                await writer.drain()
+                await job.progress.checkpoint(job.dataset, target, last, marks)
     await writer.close()
     if marks is not None and last is not None:
         await job.progress.checkpoint(job.dataset, target, last, marks)
@@ -159,14 +161,18 @@ async def _abandon(job: DatasetJob, choice: Choice) -> None:
             await asyncio.shield(restore_settings(job, choice.target))
 
 
-async def prefetched(source: AsyncIterator[T], depth: int = 2) -> AsyncIterator[T]:
-    """Read ``source`` ahead in its own task (at most ``depth`` items), so SQL waits overlap document work."""
+async def prefetched(source: AsyncGenerator[T, None], depth: int = 2) -> AsyncGenerator[T, None]:
+    """Read ``source`` ahead in its own task (at most ``depth`` items), so SQL waits overlap document work.
+
+    ``source`` is closed by the reading task however it ends (cancelled while waiting to put included).
+    """
     queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue(maxsize=depth)
 
     async def pump() -> None:
         try:
-            async for item in source:
-                await queue.put((True, item))
+            async with contextlib.aclosing(source) as items:
+                async for item in items:
+                    await queue.put((True, item))
             await queue.put((False, None))
         except Exception as exc:
             await queue.put((False, exc))

@@ -5,7 +5,8 @@ The merge runs in constant memory; it deletes stale documents and indexes the mi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncGenerator
 from typing import Any
 from uuid import UUID
 
@@ -69,17 +70,18 @@ async def _sweep(job: DatasetJob) -> None:
     stale: list[str] = []
     missing: list[UUID] = []
     try:
-        async for kind, doc_id in _merge(_sql_ids(job), ids_in_order(job.search, job.name)):
-            if kind == "stale":
-                stale.append(doc_id)
-            else:
-                missing.append(UUID(doc_id))
-            if len(stale) >= SWEEP_BATCH:
-                await _delete_stale(job, writer, stale)
-                stale = []
-            if len(missing) >= SWEEP_BATCH:
-                await _index_missing(job, writer, missing)
-                missing = []
+        async with contextlib.aclosing(_merge(_sql_ids(job), ids_in_order(job.search, job.name))) as merged:
+            async for kind, doc_id in merged:
+                if kind == "stale":
+                    stale.append(doc_id)
+                else:
+                    missing.append(UUID(doc_id))
+                if len(stale) >= SWEEP_BATCH:
+                    await _delete_stale(job, writer, stale)
+                    stale = []
+                if len(missing) >= SWEEP_BATCH:
+                    await _index_missing(job, writer, missing)
+                    missing = []
         await _delete_stale(job, writer, stale)
         await _index_missing(job, writer, missing)
         await writer.close()
@@ -113,14 +115,23 @@ def _uuid_or_none(value: str) -> UUID | None:
         return None
 
 
-async def _sql_ids(job: DatasetJob) -> AsyncIterator[str]:
-    async for batch in repo.stream_record_ids(job.resources.engine, job.dataset.id):
-        for record_id in batch:
-            yield str(record_id)
+async def _sql_ids(job: DatasetJob) -> AsyncGenerator[str, None]:
+    async with contextlib.aclosing(repo.stream_record_ids(job.resources.engine, job.dataset.id)) as batches:
+        async for batch in batches:
+            for record_id in batch:
+                yield str(record_id)
 
 
-async def _merge(sql: AsyncIterator[str], index: AsyncIterator[str]) -> AsyncIterator[tuple[str, str]]:
-    """Walk two ascending id streams; yield ("stale", id) for index-only ids, ("missing", id) for SQL-only ids."""
+async def _merge(sql: AsyncGenerator[str, None], index: AsyncGenerator[str, None]) -> AsyncGenerator[tuple[str, str], None]:
+    """Walk two ascending id streams; yield ("stale", id) for index-only ids, ("missing", id) for SQL-only ids.
+
+    Both streams are closed with the walk, however it ends."""
+    async with contextlib.aclosing(sql), contextlib.aclosing(index):
+        async for pair in _walk(sql, index):
+            yield pair
+
+
+async def _walk(sql: AsyncGenerator[str, None], index: AsyncGenerator[str, None]) -> AsyncGenerator[tuple[str, str], None]:
     end = object()
     left: Any = await anext(sql, end)
     right: Any = await anext(index, end)
