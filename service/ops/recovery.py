@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 
 from service.core import holders
-from service.core.errors import MaintenanceError
+from service.core.errors import DatabaseUnavailable, MaintenanceError
 from service.core.operation_record import Status
 from service.db import history, locks
 from service.db.engine import DATABASE_ERRORS
@@ -37,6 +37,10 @@ async def recover(resources: Resources, *, exclude: tuple[str, ...] = ()) -> lis
     """
     try:
         return await _recover(resources, exclude)
+    except DatabaseUnavailable as exc:
+        # The entry point's own work meets the same outage and reports it (one error line, 503, /readyz).
+        log.debug("recovery of abandoned operations skipped: database unavailable", error_type=type(exc).__name__)
+        return []
     except RECOVERY_ERRORS as exc:
         log.warning("recovery of abandoned operations failed", error_type=type(exc).__name__)
         return []
