@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from service.core.errors import DatasetNotFound, InvalidRequest, NoLegacyData, OperationConflict, SearchEngineUnavailable
-from service.db import locks
+from service.core.errors import DatasetNotFound, InvalidRequest, NoLegacyData, SearchEngineUnavailable
 from service.ops.context import Resources
-from service.ops.migration_lock import MIGRATION_LOCK, conflict
+from service.ops.operation_locks import operation_lock
 from service.ops.recording import Recorder
 from service.search.engine import SearchEngine
 from service.search.legacy.catalog import datasets_index_exists
@@ -69,24 +68,11 @@ def select(candidates: Sequence[LegacyDataset], refs: list[str] | None) -> list[
     return [by_id[ref] for ref in wanted]
 
 
-@contextlib.asynccontextmanager
-async def hold(resources: Resources, recorder: Recorder, name: str, timeout: float, *, shared: bool) -> AsyncIterator[None]:
+def hold(
+    resources: Resources, recorder: Recorder, name: str, timeout: float, *, shared: bool
+) -> AbstractAsyncContextManager[None]:
     """Hold the migration lock (shared: never beside a migration) or a dataset's lock (exclusive)."""
-    try:
-        async with locks.hold(
-            resources.engine,
-            name,
-            holder=resources.holder,
-            operation_id=recorder.id,
-            timeout=timeout,
-            ttl=resources.settings.lock_ttl,
-            shared=shared,
-        ):
-            yield
-    except locks.LockUnavailable:
-        if name == MIGRATION_LOCK:
-            raise await conflict(resources, recorder.id) from None
-        raise OperationConflict(f"another operation holds {name}; wait for it or pass a lock timeout") from None
+    return operation_lock(resources, recorder, name, timeout, shared=shared)
 
 
 def dataset_lock(dataset_id: str) -> str:

@@ -19,19 +19,21 @@ index is checked against SQL: counts, and a merge of the sorted id streams when 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from uuid import UUID
 
 import msgspec
 
 from service.core.errors import DatasetNotFound, OperationConflict, SearchEngineUnavailable, UnsupportedSchema
-from service.db import history, locks
+from service.db import history
 from service.db import records as repo
 from service.db.records import Dataset
 from service.db.release_tags import RELEASE_TAGS
 from service.ops.context import Resources
 from service.ops.history_schema import ensure_history_schema
-from service.ops.migration_lock import MIGRATION_LOCK, conflict
+from service.ops.migration_lock import MIGRATION_LOCK
+from service.ops.operation_locks import operation_lock
 from service.ops.recording import Recorder, final_record, recorded
 from service.ops.reindex.dataset import reindex_dataset
 from service.ops.reindex.fast_fill import FAST_FILL
@@ -180,23 +182,10 @@ async def _one_dataset(resources: Resources, dataset_id: str) -> Dataset:
     return found
 
 
-@contextlib.asynccontextmanager
-async def _lock(resources: Resources, recorder: Recorder, name: str, timeout: float, *, shared: bool) -> AsyncIterator[None]:
-    try:
-        async with locks.hold(
-            resources.engine,
-            name,
-            holder=resources.holder,
-            operation_id=recorder.id,
-            timeout=timeout,
-            ttl=resources.settings.lock_ttl,
-            shared=shared,
-        ):
-            yield
-    except locks.LockUnavailable:
-        if name == MIGRATION_LOCK:
-            raise await conflict(resources, recorder.id) from None
-        raise await reindex_conflict(resources, recorder.id, name) from None
+def _lock(
+    resources: Resources, recorder: Recorder, name: str, timeout: float, *, shared: bool
+) -> AbstractAsyncContextManager[None]:
+    return operation_lock(resources, recorder, name, timeout, shared=shared, busy=reindex_conflict)
 
 
 async def reindex_conflict(resources: Resources, own_id: str, name: str) -> OperationConflict:
