@@ -30,11 +30,14 @@ from service.core.errors import (
     InvalidRequest,
     LegacyNameTaken,
     NoLegacyData,
+    OperationConflict,
     ReindexFailed,
     SearchEngineUnavailable,
     UnknownWorkspace,
 )
+from service.db import history, locks
 from service.ops.context import Resources
+from service.ops.legacy.common import dataset_lock
 from service.ops.legacy.labels import legacy_labels
 from service.ops.legacy.requests import LegacyLabelsRequest, LegacyWorkspacesRequest
 from service.ops.legacy.status import legacy_status
@@ -372,6 +375,45 @@ async def test_move_interrupted_after_clone_converges_on_rerun(legacy: Env) -> N
     assert (await legacy.search.state(target)).settings["index.uuid"] == clone_uuid  # verified, not re-cloned
     assert await dataset_doc(legacy, "old-tc") is None and (await legacy.search.state(source)).kind == "missing"
     assert await search_count(legacy, target, {"term": {"annotated_as": "rare-o1"}}) == 1
+
+
+@pytest.mark.legacy_datasets("old-tc")
+@pytest.mark.asyncio
+async def test_keep_original_leaves_the_original_whole_and_writable(legacy: Env) -> None:
+    """keep_original: the copy is made and verified, the original index and document stay, with no write block."""
+    source, target = legacy.state.records_index("old-tc"), legacy.state.records_index("legacy.old-tc")
+    records = len(legacy.state.records["old-tc"])
+    request = LegacyWorkspacesRequest(target_workspace="legacy", datasets=["old-tc"], keep_original=True)
+    result = await legacy_workspaces(legacy.resources, "test", request)
+    assert [(d.action, d.records) for d in result.datasets] == [("moved", records)]
+    assert await legacy.search.count(source) == records and await legacy.search.count(target) == records
+    assert (await legacy.search.state(source)).settings.get("index.blocks.write") in (None, "false")
+    assert (await legacy.search.state(target)).settings.get("index.blocks.write") in (None, "false")
+    assert await dataset_doc(legacy, "old-tc") == legacy.state.documents["old-tc"]
+    moved = await dataset_doc(legacy, "legacy.old-tc")
+    assert moved is not None and moved["workspace"] == "legacy"
+
+
+@pytest.mark.legacy_datasets("old-tc")
+@pytest.mark.asyncio
+async def test_a_busy_dataset_or_a_running_migration_refuses_at_once(legacy: Env) -> None:
+    """Another operation on the dataset, or a migration, holds its lock: 409 at once, nothing changed, no history row."""
+    engine = legacy.resources.engine
+    request = LegacyWorkspacesRequest(target_workspace="legacy", datasets=["old-tc"])
+    labels = LegacyLabelsRequest(datasets=["old-tc"])
+    before = await snapshot(legacy)
+    for name, shared in ((dataset_lock("old-tc"), False), ("migration", False)):
+        async with locks.hold(engine, name, holder="another-process", operation_id=None, timeout=5, ttl=60, shared=shared):
+            with pytest.raises(OperationConflict) as busy:
+                await legacy_workspaces(legacy.resources, "test", request, lock_timeout=0)
+            assert busy.value.status == 409
+            if name == "migration":
+                with pytest.raises(OperationConflict):
+                    await legacy_labels(legacy.resources, "test", labels, lock_timeout=0)
+    assert await snapshot(legacy) == before
+    assert (await history.list_operations(engine, kind="legacy-workspaces", limit=10))[1] == 0
+    again = await legacy_workspaces(legacy.resources, "test", request, lock_timeout=0)
+    assert [d.action for d in again.datasets] == ["moved"]
 
 
 @pytest.mark.legacy_datasets("old-tc")

@@ -9,6 +9,7 @@ it is), with a conditional update, and only when it differs: a second run writes
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -84,11 +85,22 @@ async def legacy_labels(
         skipped = [_skip(d, "Text2Text and other tasks have no label schema") for d in chosen if d.task not in LABEL_TASKS]
         eligible = [d for d in chosen if d.task in LABEL_TASKS]
         progress.start(len(eligible))
-        async with hold(resources, recorder, MIGRATION_LOCK, timeout, shared=True):
+        async with contextlib.AsyncExitStack() as held:
+            await held.enter_async_context(hold(resources, recorder, MIGRATION_LOCK, timeout, shared=True))
+            # One dataset: its lock is taken before the answer, so a busy dataset is a 409 at once (as a reindex
+            # of one dataset); with several, each is locked in turn (one connection at a time, not one per dataset).
+            early = {d.id for d in eligible} if len(eligible) == 1 else set()
+            for dataset_id in early:
+                await held.enter_async_context(hold(resources, recorder, dataset_lock(dataset_id), timeout, shared=False))
             recorder.accept(on_started)
             for dataset in eligible:
                 progress.dataset(dataset.display)
-                async with hold(resources, recorder, dataset_lock(dataset.id), timeout, shared=False):
+                lock = (
+                    contextlib.nullcontext()
+                    if dataset.id in early
+                    else hold(resources, recorder, dataset_lock(dataset.id), timeout, shared=False)
+                )
+                async with lock:
                     done = await DatasetLabels(resources, search, index, dataset, request, progress).run()
                 (outcomes if isinstance(done, LabelsOutcome) else skipped).append(done)  # type: ignore[arg-type]
                 progress.done()

@@ -21,6 +21,7 @@ import contextlib
 import json
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,7 @@ from service.ops.legacy.common import (
 )
 from service.ops.legacy.requests import LegacyWorkspacesRequest, LegacyWorkspacesResult, MoveOutcome
 from service.ops.migration_lock import MIGRATION_LOCK
-from service.ops.recording import final_record, recorded
+from service.ops.recording import Recorder, final_record, recorded
 from service.search.engine import IndexState, SearchEngine
 from service.search.legacy.catalog import get_dataset, list_datasets
 from service.search.legacy.documents import LegacyDataset, encode_metadata_value
@@ -113,13 +114,18 @@ async def legacy_workspaces(
         progress = Progress(recorder, on_progress)
         target = check_workspaces_request(request)
         search, index = await legacy_search(resources)
-        async with hold(resources, recorder, MIGRATION_LOCK, timeout, shared=True):
+        async with contextlib.AsyncExitStack() as held:
+            await held.enter_async_context(hold(resources, recorder, MIGRATION_LOCK, timeout, shared=True))
             await _check_workspace(resources, target)
             everything = await list_datasets(search, index)
             workspace_less = [d for d in everything if d.workspace is None]
             chosen = _choose(everything, workspace_less, request.datasets)
             mover = Mover(resources, search, index, target, recorder.id, progress)
             plans = [await mover.plan(d) for d in chosen]
+            # One move: its locks before the answer, so a busy dataset is a 409 at once; several: each in turn.
+            early = plans if len(plans) == 1 and not request.dry_run else []
+            for plan in early:
+                await held.enter_async_context(_move_locks(resources, recorder, plan, timeout))
             recorder.accept(on_started)
             progress.start(len(plans))
             outcomes = []
@@ -128,10 +134,7 @@ async def legacy_workspaces(
                 if request.dry_run:
                     outcomes.append(await mover.dry(plan))
                 else:
-                    async with (
-                        hold(resources, recorder, dataset_lock(plan.dataset.id), timeout, shared=False),
-                        hold(resources, recorder, dataset_lock(plan.target_id), timeout, shared=False),
-                    ):
+                    async with contextlib.nullcontext() if plan in early else _move_locks(resources, recorder, plan, timeout):
                         outcomes.append(await mover.move(await mover.plan(plan.dataset), request.keep_original))
                 progress.done()
         recorder.result = {
@@ -147,6 +150,16 @@ async def legacy_workspaces(
         workspace_less=[d.id for d in workspace_less],
         datasets=outcomes,
     )
+
+
+@contextlib.asynccontextmanager
+async def _move_locks(resources: Resources, recorder: Recorder, plan: MovePlan, timeout: float) -> AsyncIterator[None]:
+    """The source dataset's lock and its target name's: no other legacy operation on either while it moves."""
+    async with (
+        hold(resources, recorder, dataset_lock(plan.dataset.id), timeout, shared=False),
+        hold(resources, recorder, dataset_lock(plan.target_id), timeout, shared=False),
+    ):
+        yield
 
 
 async def _check_workspace(resources: Resources, target: str) -> None:
