@@ -183,3 +183,18 @@ def test_translation_reads_codes_not_text() -> None:
     refused = translate(ConnectionRefusedError(111, "Connection refused"), "postgresql://u:pw@h/db")
     assert isinstance(refused, DatabaseUnavailable) and "pw" not in refused.detail
     assert isinstance(translate(TimeoutError(), "sqlite:///x.db"), DatabaseUnavailable)
+
+
+def test_raw_asyncpg_errors_are_translated_at_the_seam() -> None:
+    """The streamed document query uses asyncpg directly: its own errors become service errors, not `internal`."""
+    import asyncpg
+
+    from service.db.errors import translate_errors
+
+    url = "postgresql://u:pw@h/db"
+    with pytest.raises(DatabaseUnavailable) as lost, translate_errors(url):
+        raise asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+    assert "failed or was lost" in lost.value.detail and "pw" not in lost.value.detail
+    with pytest.raises(DatabaseUnavailable) as shutdown, translate_errors(url):
+        raise asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command")
+    assert shutdown.value.extra["reason"] == "the server is shutting down"

@@ -58,6 +58,26 @@ async def test_reindex_of_a_non_uuid_is_a_422_before_the_engine_is_needed(client
 
 
 @pytest.mark.asyncio
+async def test_a_long_dataset_list_is_answered_not_a_500(client: Client, database_url: str, tmp_path: Path) -> None:
+    """History's resource column holds 128 characters: a long list of datasets is cut there, never a 500."""
+    names = [f"workspace-{i:02d}/dataset-with-a-long-name-{i:02d}" for i in range(20)]
+    response = await client.post("/legacy/labels", headers=ADMIN, json={"datasets": names})
+    assert response.status_code == 503, response.text  # no search engine configured here: the documented answer
+    assert problem_type(response) == "search-engine-unavailable"
+    from service.db import history
+    from service.db.engine import create_engine
+
+    engine = create_engine(http_settings(database_url, tmp_path))
+    try:
+        stored, _ = await history.create(
+            engine, kind="legacy-labels", actor="t", resource="legacy:" + ",".join(names), parameters={}, holder="h"
+        )
+    finally:
+        await engine.dispose()
+    assert len(stored.record.resource) == 128 and stored.record.resource.endswith("…")
+
+
+@pytest.mark.asyncio
 async def test_unknown_status_filter_lists_the_accepted_values(client: Client) -> None:
     """`?status=bogus` must say which statuses exist, not just that the parameter is wrong."""
     response = await client.get("/operations?status=bogus", headers=ADMIN)

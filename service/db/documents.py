@@ -27,6 +27,7 @@ from uuid import UUID
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.db.errors import translated
 from service.db.records import Dataset
 
 # Questions named like a response's own keys would collide in the text-built object; such datasets are rare
@@ -178,6 +179,7 @@ def changed_after_sql() -> str:
     return f"AND (NOT {_xmin_visible('records')} OR {children})"
 
 
+@translated
 async def stream_documents(
     engine: AsyncEngine,
     dataset: Dataset,
@@ -224,6 +226,7 @@ async def stream_documents(
                 yield DocumentBatch(rows, Position(last[1], UUID(last[0])))
 
 
+@translated
 async def current_snapshot(engine: AsyncEngine) -> str:
     """The database's snapshot now: a later catch-up re-reads every row written after it."""
     async with engine.connect() as conn:

@@ -21,6 +21,7 @@ import inspect
 from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any, ParamSpec, TypeVar, cast
 
+import asyncpg
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -54,7 +55,14 @@ _PG_UNAVAILABLE = {
 }
 # Of those, the ones where the server answered and refused the URL itself: no retry can pass until it changes.
 _PG_REJECTED = {"28P01", "28000", "3D000"}
-DATABASE_FAILURES: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, TimeoutError)
+# asyncpg's own errors reach us where the raw driver connection is used (the streamed document query).
+DATABASE_FAILURES: tuple[type[BaseException], ...] = (
+    SQLAlchemyError,
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
 
 
 def _driver_error(exc: BaseException) -> BaseException:

@@ -46,6 +46,12 @@ def _stored(row: sa.Row[Any]) -> StoredOperation:
     return StoredOperation(msgspec.convert(data, OperationRecord), fingerprint, holder)
 
 
+def _fit(text: str, column: sa.Column[Any]) -> str:
+    """``text`` cut to the column's length (a long dataset list, say), marked as cut; the full request is in parameters."""
+    limit = getattr(column.type, "length", None)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
 @translated
 async def create(
     engine: AsyncEngine,
@@ -68,8 +74,8 @@ async def create(
         "id": str(uuid.uuid4()),
         "kind": kind,
         "status": status,
-        "actor": actor,
-        "resource": resource,
+        "actor": _fit(actor, operations.c.actor),
+        "resource": _fit(resource, operations.c.resource),
         "parameters": parameters,
         "created_at": now,
         "heartbeat_at": now,
@@ -171,6 +177,7 @@ async def active_on(engine: AsyncEngine, resources: tuple[str, ...]) -> list[Ope
     return [_stored(row).record for row in rows]
 
 
+@translated
 async def active_on_kind(engine: AsyncEngine, kind: str) -> list[OperationRecord]:
     """Queued or running operations of ``kind``, oldest first."""
     query = (

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.core import holders as processes
-from service.db.errors import translated
+from service.db.errors import translate_errors, translated
 from service.db.history import utcnow
 from service.db.history_tables import locks
 
@@ -73,7 +73,8 @@ async def hold(
 async def _advisory(engine: AsyncEngine, name: str, *, timeout: float, shared: bool) -> AsyncIterator[float]:
     key = advisory_key(name)
     suffix = "_shared" if shared else ""
-    conn = await engine.connect()
+    with translate_errors(engine.url):  # taking the lock is a database call; the held block's errors are its own
+        conn = await engine.connect()
     try:
         waited = await _poll(lambda: _try_advisory(conn, f"pg_try_advisory_lock{suffix}", key), name, timeout)
     except BaseException:
@@ -92,6 +93,7 @@ async def _advisory(engine: AsyncEngine, name: str, *, timeout: float, shared: b
         await conn.close()
 
 
+@translated
 async def _try_advisory(conn: AsyncConnection, function: str, key: int) -> bool:
     got = (await conn.execute(sa.select(getattr(sa.func, function)(key)))).scalar_one()
     await conn.commit()
@@ -137,6 +139,7 @@ async def _release_row(engine: AsyncEngine, row_name: str, holder: str) -> None:
             await asyncio.sleep(POLL_SECONDS)
 
 
+@translated
 async def _try_row(
     engine: AsyncEngine, name: str, row_name: str, holder: str, operation_id: str | None, ttl: float, shared: bool
 ) -> bool:
