@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -425,3 +427,92 @@ async def test_cli_reindex_accepts_argilla_1x_flag_and_reports_errors(pg: Env, t
         runner.invoke, cli, ["search-engine", "reindex", "--dataset-id", str(uuid.uuid4())], env=env
     )
     assert missing.exit_code == 1 and missing.stderr.strip().startswith("Error:") and "not found" in missing.stderr
+
+
+def _cli_reindex(env: Env, tmp_path: Path, dataset_id: str, **extra: str) -> subprocess.Popen[str]:
+    cli = str(Path(sys.executable).parent / "argilla-maint")
+    variables = {**os.environ, **settings_env(env.url, tmp_path, env.node), "ARGILLA_MAINT_LOG_LEVEL": "WARNING", **extra}
+    return subprocess.Popen(
+        [cli, "search-engine", "reindex", "--dataset-id", dataset_id],
+        env=variables,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _records_done(env: Env) -> int:
+    engine = sync_engine(env.url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT progress FROM maint_operations WHERE kind = 'reindex' AND status = 'running'"))
+            return max((int((p or {}).get("records_done", 0)) for (p,) in rows), default=0)
+    finally:
+        engine.dispose()
+
+
+def _kill_mid_fill(env: Env, victim: subprocess.Popen[str]) -> None:
+    """kill -9 the reindex process once it has written a hundred records."""
+    try:
+        deadline = time.monotonic() + 120
+        while _records_done(env) < 100 and victim.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        victim.kill()
+        victim.communicate()
+
+
+async def _searchable_without_refresh(env: Env, document: dict[str, Any], timeout: float = 20.0) -> bool:
+    """Write as Argilla does after the reindex (no explicit refresh): the index's own refresh must make it visible."""
+    line = msgspec.json.encode({"index": {"_index": env.index, "_id": document["id"]}}) + b"\n" + msgspec.json.encode(document)
+    _, answer = await env.resources.search.request("POST", "/_bulk", ndjson=line + b"\n")
+    assert not answer["errors"], answer
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await total_hits(env, {"ids": {"values": [document["id"]]}}) == 1:
+            return True
+        await asyncio.sleep(0.25)
+    return False
+
+
+@pytest.mark.asyncio
+async def test_service_killed_mid_fill_leaves_argilla_settings_after_the_rerun(pg: Env, tmp_path: Path) -> None:
+    """kill -9 of a reindex filling a new index (refresh off, no replicas): the next run puts Argilla's settings back."""
+    assert pg.seeded is not None
+    dataset_id = str(pg.seeded.dataset_id)
+    slow = {"ARGILLA_MAINT_REINDEX_BATCH_SIZE": "25", "ARGILLA_MAINT_REINDEX_CONCURRENCY": "1"}
+    await asyncio.to_thread(_kill_mid_fill, pg, _cli_reindex(pg, tmp_path, dataset_id, **slow))
+    lowered = await pg.resources.search.state(pg.index)
+    assert lowered.settings.get("index.refresh_interval") == "-1", "the run was not caught mid-fill"
+    again = await asyncio.to_thread(_cli_reindex(pg, tmp_path, dataset_id).communicate)
+    state = await pg.resources.search.state(pg.index)
+    assert state.settings.get("index.refresh_interval") is None, (again, state.settings)
+    assert state.settings["index.number_of_replicas"] == str(pg.resources.settings.search.replicas)
+    assert await pg.resources.search.count(pg.index) == RECORDS
+    new_id = str(uuid.uuid4())
+    assert await _searchable_without_refresh(pg, {"id": new_id, "status": "pending", "fields": {"text": "written by Argilla"}})
+
+
+@pytest.mark.asyncio
+async def test_a_swap_cut_short_in_the_clone_gap_is_repaired(pg: Env) -> None:
+    """Killed between the alias removal and the clone back: rg.<id> is missing and the rebuilt index holds every
+    record. The repair that runs at start and before each reindex clones it back, concrete and writable."""
+    from service.ops.reindex.repair import REBUILD_MARK, repair_interrupted_swaps
+
+    assert pg.seeded is not None
+    await reindex(pg.resources, "test", ReindexRequest(dataset_id=str(pg.seeded.dataset_id)))
+    rebuilt = f"{pg.index}{REBUILD_MARK}cut-short"
+    search = pg.resources.search
+    await search.put_settings(pg.index, {"index.blocks.write": True})
+    await search.clone(pg.index, rebuilt, {"index.number_of_replicas": 0})
+    await search.delete_index(pg.index)  # the state the crash leaves: only the rebuilt index exists
+    assert (await search.state(pg.index)).kind == "missing"
+    done = await repair_interrupted_swaps(pg.resources)
+    assert done == [f"cloned {rebuilt} into {pg.index}"]
+    state = await search.state(pg.index)
+    assert state.kind == "index" and state.concrete == pg.index
+    assert state.settings.get("index.blocks.write") in (None, "false")
+    assert (await search.state(rebuilt)).kind == "missing"
+    assert await search.count(pg.index) == RECORDS
+    assert await fetch(pg, pg.seeded.record_ids[7]) == expected(pg, pg.seeded.record_ids[7])
+    assert await _searchable_without_refresh(pg, {"id": str(uuid.uuid4()), "status": "pending", "fields": {"text": "after"}})
