@@ -61,7 +61,7 @@ async def dataset(postgres_url: str, tmp_path: Path, search_node: SearchNode) ->
 async def test_concurrent_reindex_posts_one_runs_the_rest_409_at_once(
     postgres_url: str, tmp_path: Path, search_node: SearchNode, dataset: str
 ) -> None:
-    """20 concurrent POST /reindex/{id}: one 202, nineteen 409 operation-conflict; no accepted one fails later."""
+    """20 concurrent POST /reindex/{id}, then 10 of POST /reindex: one 202 each time, the rest 409 at once; no accepted one fails."""
     settings = load_settings(env(postgres_url, tmp_path, search_node.url, search_node))
     async with AsyncTestClient(create_app(settings)) as client:
         responses = await asyncio.gather(*(client.post(f"/reindex/{dataset}", headers=ADMIN) for _ in range(20)))
@@ -74,8 +74,15 @@ async def test_concurrent_reindex_posts_one_runs_the_rest_409_at_once(
             assert time.monotonic() < deadline
             await asyncio.sleep(0.2)
         assert record["status"] == "succeeded", record
-        everything = await client.post("/reindex", headers=ADMIN)
-        assert everything.status_code == 202, everything.text
+        # The same for POST /reindex (every dataset): it excludes any other reindex, so one 202 and the rest 409.
+        everything = await asyncio.gather(*(client.post("/reindex", headers=ADMIN) for _ in range(10)))
+        assert sorted(r.status_code for r in everything) == [202] + [409] * 9, [(r.status_code, r.text) for r in everything]
+        assert all(problem_type(r) == "operation-conflict" for r in everything if r.status_code == 409)
+        accepted = next(r for r in everything if r.status_code == 202).json()["id"]
+        while (record := (await client.get(f"/operations/{accepted}", headers=ADMIN)).json())["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline + WAIT
+            await asyncio.sleep(0.2)
+        assert record["status"] == "succeeded", record
 
 
 async def test_a_flood_stage_block_keeps_its_cause_and_is_waited_out(
