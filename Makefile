@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # uv, pinned, only to regenerate the lock files (make lock); installing never needs it.
 UV_VERSION := 0.13.9
 
-.PHONY: install test test-fast serve lint openapi lock deploy-test deploy-test-extended image
+.PHONY: install test test-fast serve lint openapi lock deploy-test image
 
 # The locked set (requirements/test.lock: the runtime lock plus test tools) is what CI tests and what the
 # image installs (requirements/runtime.lock); `pip check` proves it satisfies pyproject.toml.
@@ -53,12 +53,8 @@ lock:
 image:
 	deploy/image.sh build
 
-## Build the image, Helm and the manifest validator; render and validate the chart; run the image and the hook.
+## Build the image, Helm and the manifest validator; render and validate the chart; run the image and the hooks
+## (migrate mode and http mode, a hook killed mid-migration).
 deploy-test: install
-	deploy/tools.sh
-	$(BIN)/python -m pytest deploy/tests -m "not extended"
-
-## The same plus the checks not yet in CI (the http-mode hook, a hook killed mid-migration).
-deploy-test-extended: install
 	deploy/tools.sh
 	$(BIN)/python -m pytest deploy/tests

@@ -218,7 +218,6 @@ def wait_until(predicate: Any, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.mark.extended
 def test_migration_killed_at_the_deadline_leaves_a_valid_revision_and_is_marked_interrupted(
     exec_hook: Hook, postgres_url: str, tmp_path: Path
 ) -> None:
@@ -289,7 +288,6 @@ def http_hook(helm: Path, tmp_path: Path, base_url: str, values: dict[str, Any] 
     return hook
 
 
-@pytest.mark.extended
 def test_http_mode_migrates_through_the_api_with_the_job_uid_as_key(
     helm: Path, service: str, postgres_url: str, tmp_path: Path
 ) -> None:
@@ -311,7 +309,6 @@ def test_http_mode_migrates_through_the_api_with_the_job_uid_as_key(
     assert revision_of(postgres_url) == HEAD and migrate_operations(postgres_url)[-1]["from_revision"] == RELEASE_2_0
 
 
-@pytest.mark.extended
 def test_http_mode_waits_bounded_for_its_own_version(helm: Path, service: str, postgres_url: str, tmp_path: Path) -> None:
     """A service answering with another version is never asked to migrate: the wait ends at its bound with 75."""
     hook = http_hook(helm, tmp_path, service, {"http": {"expectVersion": "9.9.9", "readyTimeoutSeconds": 3}})
@@ -320,7 +317,6 @@ def test_http_mode_waits_bounded_for_its_own_version(helm: Path, service: str, p
     assert revision_of(postgres_url) is None
 
 
-@pytest.mark.extended
 def test_http_mode_prints_the_problem_of_a_refused_request(helm: Path, service: str, postgres_url: str, tmp_path: Path) -> None:
     """An unknown revision is a final failure (exit 1) and the problem's detail is printed."""
     ran = http_hook(helm, tmp_path, service, {"revision": "9.9"}).run()
