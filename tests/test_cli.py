@@ -124,3 +124,27 @@ def test_exit_codes_tell_final_from_transient(sqlite_url: str, tmp_path: Path) -
     assert result.exit_code == exit_codes.CONFIGURATION and "ARGILLA_MAINT_LOCK_TTL" in result.stderr
     code, _, _ = run_cli(["operations", "show", "no-such-operation"], sqlite_url, tmp_path)
     assert code == exit_codes.FAILED
+
+
+def test_a_command_that_needs_a_search_engine_and_has_none_is_a_configuration_error(sqlite_url: str, tmp_path: Path) -> None:
+    """No ARGILLA_ELASTICSEARCH at all: exit CONFIGURATION (final), one line naming the variable; a retry cannot pass."""
+    assert run_cli(["database", "migrate"], sqlite_url, tmp_path)[0] == 0
+    for args in (["search-engine", "reindex"], ["legacy", "status"]):
+        code, _, err = run_cli(args, sqlite_url, tmp_path)
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert code == exit_codes.CONFIGURATION, (args, err)
+        assert (
+            len(lines) == 1 and lines[0].startswith("Error: no search engine configured") and "ARGILLA_ELASTICSEARCH" in lines[0]
+        )
+
+
+def test_a_migration_prints_its_header_before_its_steps_and_no_log_lines(sqlite_url: str, tmp_path: Path) -> None:
+    """The CLI says what it will do before the steps run, and its stderr holds no log line unless asked for."""
+    env = {"ARGILLA_DATABASE_URL": sqlite_url, "ARGILLA_HOME_PATH": str(tmp_path), "ARGILLA_MAINT_LOG_LEVEL": None}
+    result = CliRunner().invoke(cli, ["database", "migrate", "--revision", "1.13"], env=env, catch_exceptions=False)
+    code, out, err = result.exit_code, result.stdout, result.stderr
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("Migrating: upgrade, ") and lines[1].lstrip().startswith("step 1/")
+    assert lines[-2].startswith("Done: upgrade <base> -> ") and lines[-1].startswith("Operation ")
+    assert err.strip() == "", err

@@ -52,7 +52,7 @@ def run_with_resources(work: Callable[[Resources], Awaitable[T]]) -> T:
     try:
         settings = load_settings()
         secrets_seen = settings.secrets
-        configure_logging(settings.log_level, secrets=settings.secrets)
+        configure_logging(settings.log_level or "WARNING", secrets=settings.secrets)
         return asyncio.run(run_interruptible(settings, work))
     except Interrupted as stop:
         click.echo(mask_text(stop.line, secrets_seen), err=True)
@@ -122,8 +122,8 @@ def migrate_command(
         return
     if dry_run or not result.plan.steps:
         click.echo(render.plan_text(result.plan))
-    else:
-        click.echo(render.plan_text(result.plan).splitlines()[0])
+    else:  # the steps were shown live, under the header printed as the first one started
+        click.echo(render.plan_text(result.plan).splitlines()[0].replace("Plan: ", "Done: ", 1))
     if dry_run:
         click.echo("\n-- SQL (dry run, nothing was changed)\n" + (result.sql or "-- no statements"))
         return
@@ -132,8 +132,11 @@ def migrate_command(
 
 async def _migrate(resources: Resources, *, request: MigrateRequest, lock_timeout: float | None, actor: str, quiet: bool) -> Any:
     def on_progress(event: StepProgress) -> None:
-        if not quiet:
-            click.echo(render.step_line(event))
+        if quiet:
+            return
+        if event.event == "started" and event.step == 1:
+            click.echo(f"Migrating: {event.direction}, {event.steps} step(s)")
+        click.echo(render.step_line(event))
 
     return await migrate(resources, actor, request, lock_timeout=lock_timeout, on_progress=on_progress)
 
@@ -193,7 +196,7 @@ def serve_command(host: str | None, port: int | None, dev: bool) -> None:
         token = secrets.token_urlsafe(32)
         settings = dataclasses.replace(settings, tokens=(*settings.tokens, TokenEntry("dev", token_digest(token))))
         click.echo(f"Development admin token (shown once): {token}")
-    configure_logging(settings.log_level, secrets=settings.secrets)
+    configure_logging(settings.log_level or "INFO", secrets=settings.secrets)
     try:
         app = _app_factory()(settings)
     except MaintenanceError as exc:

@@ -77,7 +77,8 @@ class Settings:
     header_timeout: float = 10.0
     search: SearchSettings = field(default_factory=SearchSettings)
     reindex_datasets: bool = False
-    log_level: str = "INFO"
+    # None: not set; the server then logs at INFO, the CLI at WARNING (its output already says what happened).
+    log_level: str | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -120,7 +121,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         header_timeout=_number(env, "ARGILLA_MAINT_HEADER_TIMEOUT_SECONDS", 10.0, minimum=0.1),
         search=_search_settings(env),
         reindex_datasets=_flag(env, "REINDEX_DATASETS", False),
-        log_level=_choice(env, "ARGILLA_MAINT_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        log_level=_choice(env, "ARGILLA_MAINT_LOG_LEVEL", "", ("DEBUG", "INFO", "WARNING", "ERROR")) or None,
     )
 
 

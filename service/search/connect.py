@@ -10,7 +10,7 @@ from service.search.engine import SearchEngine
 def open_search_engine(settings: SearchSettings) -> SearchEngine:
     """The Elasticsearch or OpenSearch engine named by ARGILLA_SEARCH_ENGINE, at ARGILLA_ELASTICSEARCH."""
     if settings.url is None:
-        raise SearchEngineUnavailable("no search engine configured; set ARGILLA_ELASTICSEARCH to its URL")
+        raise SearchEngineUnavailable("no search engine configured; set ARGILLA_ELASTICSEARCH to its URL", configured=False)
     if settings.engine == "opensearch":
         from service.search.opensearch import OpenSearchEngine
 

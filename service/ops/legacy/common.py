@@ -31,7 +31,9 @@ async def legacy_search(resources: Resources) -> tuple[SearchEngine, str]:
     """The configured engine (after a health call) and its ``ar.datasets`` index; refusals name the fix."""
     search: SearchEngine | None = resources.search
     if search is None:
-        raise SearchEngineUnavailable("no search engine configured; set ARGILLA_ELASTICSEARCH (and ARGILLA_SEARCH_ENGINE)")
+        raise SearchEngineUnavailable(
+            "no search engine configured; set ARGILLA_ELASTICSEARCH (and ARGILLA_SEARCH_ENGINE)", configured=False
+        )
     await search.health()
     index = datasets_index(resources.settings.search.namespace)
     if not await datasets_index_exists(search, index):

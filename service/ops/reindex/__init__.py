@@ -157,7 +157,9 @@ def configured_search(resources: Resources) -> SearchEngine:
     """The configured engine, without calling it (readiness and reindexes call it with their own deadlines)."""
     search: SearchEngine | None = resources.search
     if search is None:
-        raise SearchEngineUnavailable("no search engine configured; set ARGILLA_ELASTICSEARCH (and ARGILLA_SEARCH_ENGINE)")
+        raise SearchEngineUnavailable(
+            "no search engine configured; set ARGILLA_ELASTICSEARCH (and ARGILLA_SEARCH_ENGINE)", configured=False
+        )
     return search
 
 
