@@ -78,6 +78,16 @@ async def test_a_long_dataset_list_is_answered_not_a_500(client: Client, databas
 
 
 @pytest.mark.asyncio
+async def test_an_out_of_range_page_says_the_accepted_range(client: Client) -> None:
+    """limit and offset outside their range: 400 naming the parameter and the bound, never echoing the value."""
+    for query, bound in (("limit=0", ">= 1"), ("limit=100000", "<= 500"), ("offset=-1", ">= 0")):
+        response = await client.get(f"/operations?{query}", headers=ADMIN)
+        assert response.status_code == 400, response.text
+        assert bound in response.json()["detail"] and query.split("=")[0] in response.json()["invalid_parameters"]
+        assert query.split("=")[1] not in response.json()["detail"].replace(bound, "")
+
+
+@pytest.mark.asyncio
 async def test_unknown_status_filter_lists_the_accepted_values(client: Client) -> None:
     """`?status=bogus` must say which statuses exist, not just that the parameter is wrong."""
     response = await client.get("/operations?status=bogus", headers=ADMIN)

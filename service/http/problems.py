@@ -77,8 +77,15 @@ def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     slug, title = _HTTP_SLUGS.get(status, ("http-error", "HTTP error"))
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException):
-        keys = sorted({str(item.get("key")) for item in (exc.extra or []) if isinstance(item, dict) and item.get("key")})
+        items = [item for item in (exc.extra or []) if isinstance(item, dict) and item.get("key")]
+        keys = sorted({str(item["key"]) for item in items})
+        # The decoder's constraint text ("Expected `int` <= 500") says what is accepted without echoing the input.
+        accepted = sorted(
+            {f"{item['key']}: {item['message']}" for item in items if str(item.get("message", "")).startswith("Expected")}
+        )
         detail = f"invalid parameter(s): {', '.join(keys)}" if keys else "the request is not valid"
+        if accepted:
+            detail += f" ({'; '.join(accepted)})"
         extra["invalid_parameters"] = keys
     elif status == 404:
         detail = f"no route {request.url.path}; see the API description (openapi.json)"
