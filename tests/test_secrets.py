@@ -175,7 +175,11 @@ def test_real_server_outputs_never_show_the_password(
     """On a real server, `database revisions` (text, --json), GET /revisions, /readyz, logs and auth errors hide it."""
     role, admin = probe_role
     with admin.connect() as conn:
-        conn.execute(sa.text(f'ALTER ROLE "{role}" PASSWORD :pw'.replace(":pw", "'" + password.replace("'", "''") + "'")))
+        # ALTER ROLE takes no bind parameters: a quoted literal, sent by the DBAPI cursor without arguments so
+        # neither SQLAlchemy (":name") nor psycopg2 ("%(name)s") reads placeholders in the generated password.
+        literal = "'" + password.replace("'", "''") + "'"
+        with conn.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(f'ALTER ROLE "{role}" PASSWORD {literal}')
     base = sa.make_url(postgres_url)
     host = f"{base.host}:{base.port}"
     url = database_urls(role, password, host, str(base.database))[[0, 2, 4][form]]

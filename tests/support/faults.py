@@ -93,15 +93,21 @@ class FaultProxy:
                 await writer.drain()
 
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._forwarded.add(writer)  # before the upstream connect: a mode change meanwhile cuts it too
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
         except OSError:
+            self._forwarded.discard(writer)
             writer.transport.abort()
             return
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, requests: bool = False) -> None:
             with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
                 while data := await src.read(65536):
+                    if requests and self.mode != "forward":
+                        # A connection accepted just before the mode changed must not keep forwarding.
+                        writer.transport.abort()
+                        return
                     if requests and self.hang_on is not None and self.hang_on in data.split(b"\r\n", 1)[0]:
                         self.hung_requests += 1
                         await asyncio.Event().wait()
@@ -110,7 +116,6 @@ class FaultProxy:
             with contextlib.suppress(Exception):
                 dst.close()
 
-        self._forwarded.add(writer)
         try:
             await asyncio.gather(pipe(reader, up_writer, requests=True), pipe(up_reader, writer))
         finally:
