@@ -89,18 +89,17 @@ async def legacy_labels(
             await held.enter_async_context(hold(resources, recorder, MIGRATION_LOCK, timeout, shared=True))
             # One dataset: its lock is taken before the answer, so a busy dataset is a 409 at once (as a reindex
             # of one dataset); with several, each is locked in turn (one connection at a time, not one per dataset).
-            early = {d.id for d in eligible} if len(eligible) == 1 else set()
-            for dataset_id in early:
-                await held.enter_async_context(hold(resources, recorder, dataset_lock(dataset_id), timeout, shared=False))
+            single = len(eligible) == 1
+            if single:
+                await held.enter_async_context(hold(resources, recorder, dataset_lock(eligible[0].id), timeout, shared=False))
             recorder.accept(on_started)
             for dataset in eligible:
                 progress.dataset(dataset.display)
-                lock = (
+                async with (
                     contextlib.nullcontext()
-                    if dataset.id in early
+                    if single
                     else hold(resources, recorder, dataset_lock(dataset.id), timeout, shared=False)
-                )
-                async with lock:
+                ):
                     done = await DatasetLabels(resources, search, index, dataset, request, progress).run()
                 (outcomes if isinstance(done, LabelsOutcome) else skipped).append(done)  # type: ignore[arg-type]
                 progress.done()

@@ -123,9 +123,9 @@ async def legacy_workspaces(
             mover = Mover(resources, search, index, target, recorder.id, progress)
             plans = [await mover.plan(d) for d in chosen]
             # One move: its locks before the answer, so a busy dataset is a 409 at once; several: each in turn.
-            early = plans if len(plans) == 1 and not request.dry_run else []
-            for plan in early:
-                await held.enter_async_context(_move_locks(resources, recorder, plan, timeout))
+            single = len(plans) == 1 and not request.dry_run
+            if single:
+                await held.enter_async_context(_move_locks(resources, recorder, plans[0], timeout))
             recorder.accept(on_started)
             progress.start(len(plans))
             outcomes = []
@@ -134,7 +134,7 @@ async def legacy_workspaces(
                 if request.dry_run:
                     outcomes.append(await mover.dry(plan))
                 else:
-                    async with contextlib.nullcontext() if plan in early else _move_locks(resources, recorder, plan, timeout):
+                    async with contextlib.nullcontext() if single else _move_locks(resources, recorder, plan, timeout):
                         outcomes.append(await mover.move(await mover.plan(plan.dataset), request.keep_original))
                 progress.done()
         recorder.result = {
