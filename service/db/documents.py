@@ -144,12 +144,14 @@ def document_sql(dataset: Dataset, *, where: str = "") -> str:
         f" || {_RESPONSES} || {_SUGGESTIONS} || {_VECTORS} || '}}'"
     )
     # Sort only the (inserted_at, id) keys, then fetch each record by primary key in that order (no wide sort).
+    # ``OFFSET 0`` keeps the planner from inlining ``j``: inlined, every ``j.f``/``j.m`` re-parses the stored JSON
+    # (measured: the document header costs half as much with the fence).
     return f"""
 SELECT o.id::text AS id, o.inserted_at, convert_to(d.doc, 'UTF8') AS doc, d.fixup
 FROM (SELECT id, inserted_at FROM records WHERE dataset_id = $1 {where} ORDER BY inserted_at, id) o
 CROSS JOIN LATERAL (
   SELECT {document} AS doc, {fixup} AS fixup
-  FROM records r CROSS JOIN LATERAL (SELECT r.fields::jsonb AS f, r.metadata::jsonb AS m) j
+  FROM records r CROSS JOIN LATERAL (SELECT r.fields::jsonb AS f, r.metadata::jsonb AS m OFFSET 0) j
   WHERE r.id = o.id
 ) d
 ORDER BY o.inserted_at, o.id"""

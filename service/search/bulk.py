@@ -60,6 +60,22 @@ class BulkWriter:
         action = b'{"index":{"_index":' + self._encode(index) + b',"_id":' + self._encode(doc_id) + b"}}\n"
         await self._add((action, document + b"\n"))
 
+    async def index_many(self, index: str, documents: list[tuple[str, bytes]]) -> None:
+        """Queue already serialised documents ``(id, one JSON line)``: the reindex's hot path, one call per batch."""
+        head = b'{"index":{"_index":' + self._encode(index) + b',"_id":'
+        encode, chunk, size = self._encode, self._chunk, self._size
+        for doc_id, document in documents:
+            pair = (head + encode(doc_id) + b"}}\n", document + b"\n")
+            grown = size + len(pair[0]) + len(pair[1])
+            if chunk and (len(chunk) >= self.max_docs or grown > self.max_bytes):
+                self._size = size
+                await self.flush()
+                chunk, size = self._chunk, 0
+                grown = len(pair[0]) + len(pair[1])
+            chunk.append(pair)
+            size = grown
+        self._size = size
+
     async def delete(self, index: str, doc_id: str) -> None:
         await self._add((b'{"delete":{"_index":' + self._encode(index) + b',"_id":' + self._encode(doc_id) + b"}}\n", None))
 

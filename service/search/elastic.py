@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch
+from elasticsearch.serializer import JsonSerializer
 
 from service.search.mappings import EngineName
 from service.search.rest import RestSearchEngine, Unreachable
+
+
+class _FastJson(JsonSerializer):
+    """Answers parsed by msgspec: a bulk answer lists every item, and the stdlib parser cost a tenth of the
+    reindex's own CPU (measured with py-spy at 200,000 documents)."""
+
+    def json_loads(self, data: bytes) -> Any:
+        return msgspec.json.decode(data)
 
 
 class ElasticsearchEngine(RestSearchEngine):
@@ -24,6 +34,7 @@ class ElasticsearchEngine(RestSearchEngine):
             retry_on_status=(),
             retry_on_timeout=False,
             request_timeout=self.timeout,
+            serializers={"application/json": _FastJson()},
             **tls,
         )
 

@@ -140,8 +140,7 @@ async def _stream(
     # Closed on every exit: a failed bulk must not leave the feed's streamed query holding a connection.
     async with contextlib.aclosing(prefetched(documents)) as ahead:
         async for batch in ahead:
-            for record_id, document, _ in batch.rows:
-                await writer.index_encoded(target, record_id, document)
+            await writer.index_many(target, [(record_id, document) for record_id, document, _ in batch.rows])
             batches, last = batches + 1, batch.last
             if marks is not None and batches % every == 0:
                 await writer.drain()
