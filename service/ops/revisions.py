@@ -1,15 +1,18 @@
 """Operation: list release tags, the revision chain, heads and the database's current revision(s).
 
 The chain, the tags and the heads never change while a process runs, so a ``RevisionCatalog`` builds them
-(and their JSON) once per ``Resources``; a request then costs one query for the current revision.
+(and their JSON) once per ``Resources``; a request then costs at most one query for the current revision,
+shared with the requests that arrived with it (``FreshRead``: never a read that started before the request).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import cast
 
 import msgspec
 
+from service.core.fresh_read import FreshRead
 from service.db.release_tags import RELEASE_TAGS
 from service.db.revisions import Chain, message_of, stored_heads, tag_of
 from service.db.urls import dialect_of, masked
@@ -23,7 +26,7 @@ MAX_ENCODED = 64
 class RevisionCatalog:
     """The immutable part of the revisions answer, and its JSON per current revision(s), memoised."""
 
-    def __init__(self, chain: Chain, database_url: str) -> None:
+    def __init__(self, chain: Chain, database_url: str, read_heads: Callable[[], Awaitable[tuple[str, ...]]]) -> None:
         heads = chain.heads()
         self.entries = [
             RevisionEntry(
@@ -40,6 +43,8 @@ class RevisionCatalog:
         self.heads = list(heads)
         self.dialect, self.database_url = dialect_of(database_url), masked(database_url)
         self._encoded: dict[tuple[str, ...], bytes] = {}
+        # The database's current revision(s): one read shared by the callers that arrived before it started.
+        self.database_heads = FreshRead(read_heads)
 
     def current(self, revision: str) -> CurrentRevision:
         entry = self._by_id.get(revision)
@@ -70,13 +75,16 @@ class RevisionCatalog:
 def catalog(resources: Resources) -> RevisionCatalog:
     """The process's catalog, built on first use and kept by ``resources`` (what the lifespan owns)."""
     if resources.revision_catalog is None:
-        resources.revision_catalog = RevisionCatalog(resources.chain, resources.settings.database_url)
+        engine = resources.engine
+        resources.revision_catalog = RevisionCatalog(
+            resources.chain, resources.settings.database_url, lambda: stored_heads(engine)
+        )
     return cast(RevisionCatalog, resources.revision_catalog)
 
 
 async def database_heads(resources: Resources) -> tuple[str, ...]:
-    """The revision(s) in the database's ``alembic_version`` (empty when it has none)."""
-    return await stored_heads(resources.engine)
+    """The revision(s) in the database's ``alembic_version`` (empty when it has none), read after this call."""
+    return await catalog(resources).database_heads()
 
 
 async def list_revisions(resources: Resources) -> RevisionsResult:
