@@ -61,30 +61,30 @@ class BulkWriter:
         await self._add((action, document + b"\n"))
 
     async def index_many(self, index: str, documents: list[tuple[str, bytes]]) -> None:
-        """Queue already serialised documents ``(id, one JSON line)``: the reindex's hot path, one call per batch."""
+        """Queue already serialised documents ``(id, one JSON line)``: the reindex's hot path, awaiting only
+        when a body is handed over rather than once per document."""
         head = b'{"index":{"_index":' + self._encode(index) + b',"_id":'
-        encode, chunk, size = self._encode, self._chunk, self._size
         for doc_id, document in documents:
-            pair = (head + encode(doc_id) + b"}}\n", document + b"\n")
-            grown = size + len(pair[0]) + len(pair[1])
-            if chunk and (len(chunk) >= self.max_docs or grown > self.max_bytes):
-                self._size = size
+            pair = (head + self._encode(doc_id) + b"}}\n", document + b"\n")
+            size = len(pair[0]) + len(pair[1])
+            if self._full_with(size):
                 await self.flush()
-                chunk, size = self._chunk, 0
-                grown = len(pair[0]) + len(pair[1])
-            chunk.append(pair)
-            size = grown
-        self._size = size
+            self._chunk.append(pair)
+            self._size += size
 
     async def delete(self, index: str, doc_id: str) -> None:
         await self._add((b'{"delete":{"_index":' + self._encode(index) + b',"_id":' + self._encode(doc_id) + b"}}\n", None))
 
     async def _add(self, pair: Pair) -> None:
         size = len(pair[0]) + len(pair[1] or b"")
-        if self._chunk and (len(self._chunk) >= self.max_docs or self._size + size > self.max_bytes):
+        if self._full_with(size):
             await self.flush()
         self._chunk.append(pair)
         self._size += size
+
+    def _full_with(self, size: int) -> bool:
+        """Whether adding ``size`` bytes would overflow the pending body (in documents or bytes)."""
+        return bool(self._chunk) and (len(self._chunk) >= self.max_docs or self._size + size > self.max_bytes)
 
     async def flush(self) -> None:
         """Hand the pending actions to a sender (waits while the queue is full: backpressure)."""
