@@ -215,16 +215,11 @@ async def stream_documents(
             snapshot = await driver.fetchval("SELECT txid_current_snapshot()::text")
             if on_snapshot is not None:
                 on_snapshot(snapshot)
-            rows: list[tuple[str, bytes, bool]] = []
-            last: Any = None
-            async for row in driver.cursor(sql, *params, prefetch=batch_size):
+            cursor = await driver.cursor(sql, *params)
+            while fetched := await cursor.fetch(batch_size):
+                last = fetched[-1]
                 # A raw newline in stored JSON text would break the NDJSON line: re-encoded by the caller.
-                rows.append((row[0], row[2], row[3] or b"\n" in row[2]))
-                last = row
-                if len(rows) >= batch_size:
-                    yield DocumentBatch(rows, Position(last[1], UUID(last[0])))
-                    rows = []
-            if rows:
+                rows = [(row[0], row[2], row[3] or b"\n" in row[2]) for row in fetched]
                 yield DocumentBatch(rows, Position(last[1], UUID(last[0])))
 
 

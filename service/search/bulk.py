@@ -45,7 +45,12 @@ class BulkWriter:
         self.max_bytes = max_bytes
         self.on_written = on_written
         self._encode = msgspec.json.Encoder().encode
-        self._queue: asyncio.Queue[list[Pair] | None] = asyncio.Queue(maxsize=concurrency * 2)
+        self._queue: asyncio.Queue[tuple[int, list[Pair]] | None] = asyncio.Queue(maxsize=concurrency * 2)
+        # Bodies are numbered as they are handed over; ``answered_through`` is the highest number up to which
+        # every body is answered and written (bodies finish out of order: ``_answered`` holds those ahead).
+        self._handed = 0
+        self._answered: set[int] = set()
+        self.answered_through = 0
         self._workers = [asyncio.create_task(self._work()) for _ in range(concurrency)]
         self._chunk: list[Pair] = []
         self._size = 0
@@ -82,6 +87,11 @@ class BulkWriter:
         self._chunk.append(pair)
         self._size += size
 
+    def mark(self) -> int:
+        """The number of the body holding the last document queued so far: once ``answered_through`` reaches
+        it, every document queued before this call is written (a checkpoint that needs no drain)."""
+        return self._handed + (1 if self._chunk else 0)
+
     def _full_with(self, size: int) -> bool:
         """Whether adding ``size`` bytes would overflow the pending body (in documents or bytes)."""
         return bool(self._chunk) and (len(self._chunk) >= self.max_docs or self._size + size > self.max_bytes)
@@ -91,13 +101,8 @@ class BulkWriter:
         self._raise_if_failed()
         if self._chunk:
             chunk, self._chunk, self._size = self._chunk, [], 0
-            await self._queue.put(chunk)
-
-    async def drain(self) -> None:
-        """Send what is pending and wait until every request so far is answered (a checkpoint)."""
-        await self.flush()
-        await self._queue.join()
-        self._raise_if_failed()
+            self._handed += 1
+            await self._queue.put((self._handed, chunk))
 
     async def close(self) -> None:
         """Send what is pending, stop the senders, and raise the first failure if any."""
@@ -123,16 +128,22 @@ class BulkWriter:
 
     async def _work(self) -> None:
         while True:
-            chunk = await self._queue.get()
+            item = await self._queue.get()
             try:
-                if chunk is None:
+                if item is None:
                     return
                 if self._error is not None:
                     continue  # keep draining so the producer never blocks on a dead sender
+                number, chunk = item
                 try:
                     await self._send(chunk)
                 except Exception as exc:
                     self._error = exc
+                else:
+                    self._answered.add(number)
+                    while self.answered_through + 1 in self._answered:
+                        self._answered.remove(self.answered_through + 1)
+                        self.answered_through += 1
             finally:
                 self._queue.task_done()
 

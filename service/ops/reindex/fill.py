@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,6 +126,8 @@ async def _stream(
     config = job.resources.settings.search
     every = max(1, config.checkpoint_records // config.batch_size)
     batches, last, marks = 0, None, checkpoints
+    # Batches queued but maybe not written yet: (the writer's mark after the batch, the batch's last position).
+    unconfirmed: deque[tuple[int, Position]] = deque()
 
     def snapshot_taken(snapshot: str) -> None:
         # A fresh pass's checkpoints carry its snapshot, so a resumed run catches up exactly from it.
@@ -142,9 +145,16 @@ async def _stream(
         async for batch in ahead:
             await writer.index_many(target, [(record_id, document) for record_id, document, _ in batch.rows])
             batches, last = batches + 1, batch.last
-            if marks is not None and batches % every == 0:
-                await writer.drain()
-                await job.progress.checkpoint(job.dataset, target, last, marks)
+            if marks is None:
+                continue
+            unconfirmed.append((writer.mark(), batch.last))
+            if batches % every == 0:
+                # The newest position whose documents are all written; the senders are not stopped to find it.
+                written = None
+                while unconfirmed and unconfirmed[0][0] <= writer.answered_through:
+                    written = unconfirmed.popleft()[1]
+                if written is not None:
+                    await job.progress.checkpoint(job.dataset, target, written, marks)
     await writer.close()
     if marks is not None and last is not None:
         await job.progress.checkpoint(job.dataset, target, last, marks)
