@@ -322,7 +322,8 @@ def main() -> None:
     parser.add_argument("--argilla-venv", default=None, help="a venv with argilla-server 2.8: also time its own reindex")
     parser.add_argument("--pin", action="store_true", help="the node on CPU 0; PostgreSQL and this process on CPU 1")
     args = parser.parse_args()
-    env = {}
+    # A long k-NN refresh on OpenSearch can outlast the default 30 s request deadline: raise it from the shell.
+    env = {k: v for k, v in os.environ.items() if k == "ARGILLA_MAINT_SEARCH_TIMEOUT"}
     if args.batch_size:
         env["ARGILLA_MAINT_REINDEX_BATCH_SIZE"] = str(args.batch_size)
     if args.concurrency:
