@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,8 @@ def reset_peak_rss() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU-seconds used so far by the search node (``java``), PostgreSQL (``postgres``) and this process."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = {"node": 0.0, "postgres": 0.0, "bench": time.process_time()}
+def processes() -> Iterator[tuple[Path, str, list[str]]]:
+    """Every process now: its /proc directory, its name, and the fields of its stat line after the name."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -90,8 +89,14 @@ def cpu_seconds() -> dict[str, float]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
+        yield entry, stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU-seconds used so far by the search node (``java``), PostgreSQL (``postgres``) and this process."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"node": 0.0, "postgres": 0.0, "bench": time.process_time()}
+    for _, name, fields in processes():
         used = (int(fields[11]) + int(fields[12])) / tick
         if name == "java":
             out["node"] += used
@@ -108,19 +113,15 @@ def cpu_since(before: dict[str, float]) -> dict[str, float]:
 def pin(cpus: set[int], name: str) -> int:
     """Set the CPU affinity of every thread of every process called ``name`` (``self``: this process)."""
     pinned = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+    for entry, found, _ in processes():
+        if found != name and not (name == "self" and int(entry.name) == os.getpid()):
             continue
         try:
-            stat = (entry / "stat").read_text()
-            mine = name == "self" and int(entry.name) == os.getpid()
-            if not mine and stat[stat.index("(") + 1 : stat.rindex(")")] != name:
-                continue
             for task in (entry / "task").iterdir():
                 os.sched_setaffinity(int(task.name), cpus)
-            pinned += 1
-        except (OSError, ValueError):
+        except OSError:
             continue
+        pinned += 1
     return pinned
 
 
