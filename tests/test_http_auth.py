@@ -68,6 +68,7 @@ async def test_auth_matrix(client: Client, method: str, path: str, public: bool,
             continue
         assert response.status_code == 401 and problem_type(response) == "unauthorized", response.text
         assert response.headers["www-authenticate"].startswith("Bearer")
+        assert "ARGILLA_MAINT_TOKENS" in response.json()["detail"], response.text  # says where tokens come from
     read = await call(client, method, path, READER)
     if method == "POST":
         assert read.status_code == 403 and problem_type(read) == "forbidden"

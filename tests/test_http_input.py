@@ -97,6 +97,16 @@ async def test_unknown_status_filter_lists_the_accepted_values(client: Client) -
 
 
 @pytest.mark.asyncio
+async def test_unknown_kind_filter_lists_the_accepted_kinds(client: Client) -> None:
+    """`?kind=bogus` is a 400 naming every kind, not an empty page that looks like "no such operations"."""
+    response = await client.get("/operations?kind=bogus", headers=ADMIN)
+    assert response.status_code == 400 and problem_type(response) == "invalid-request"
+    assert "migrate, reindex, legacy-labels, legacy-workspaces" in response.json()["detail"]
+    for kind in ("migrate", "reindex", "legacy-labels", "legacy-workspaces"):
+        assert (await client.get(f"/operations?kind={kind}", headers=ADMIN)).status_code == 200
+
+
+@pytest.mark.asyncio
 async def test_api_description_needs_a_token_of_any_scope(client: Client) -> None:
     """Decided: /schema and /schema/openapi.json are behind the guard (a read token is enough)."""
     for path in ("/schema", "/schema/openapi.json"):

@@ -10,18 +10,24 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
+import structlog
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
-from service.core.config import load_settings
+from service.core.config import Settings, load_settings
+from service.core.errors import MaintenanceError, SearchEngineUnavailable
 from service.ops.migrate import migrate
+from service.ops.operations import list_operations
+from service.ops.reindex import ReindexRequest, reindex
 from service.ops.results import MigrateRequest
 from service.runtime import open_resources
+from service.search.schema import index_name
 from tests.support.argilla_seed import seed
 from tests.support.faults import FaultProxy, fault_proxy
 from tests.support.http import ADMIN, env_for, problem_type
@@ -53,11 +59,17 @@ def app_env(url: str, home: Path, proxy: FaultProxy, node: SearchNode, **extra: 
 
 
 @pytest_asyncio.fixture
-async def client(sqlite_url: str, tmp_path: Path, proxy: FaultProxy, search_node: SearchNode) -> AsyncIterator[Client]:
+async def migrated(sqlite_url: str, tmp_path: Path, proxy: FaultProxy, search_node: SearchNode) -> Settings:
+    """Settings for a SQLite database at head, the search engine behind ``proxy``."""
     settings = load_settings(app_env(sqlite_url, tmp_path, proxy, search_node))
     async with open_resources(settings) as resources:
         await migrate(resources, "test", MigrateRequest())
-    async with AsyncTestClient(create_app(settings)) as test_client:
+    return settings
+
+
+@pytest_asyncio.fixture
+async def client(migrated: Settings) -> AsyncIterator[Client]:
+    async with AsyncTestClient(create_app(migrated)) as test_client:
         yield test_client
 
 
@@ -128,3 +140,88 @@ async def test_busy_answers_are_retried_then_fail_with_the_nodes_reason(
     assert type(caught.value).__name__ == "SearchEngineUnavailable"
     assert "es_rejected_execution_exception" in str(caught.value) and "HTTP 429" in str(caught.value)
     assert proxy.busy_answers >= 3 and seconds < BOUND  # retried, and bounded
+
+
+async def reindex_through(settings: Any, dataset_id: Any) -> tuple[Any, float]:
+    """Run one reindex of ``dataset_id`` through the proxy; (operation record or the error, seconds)."""
+    async with open_resources(settings) as resources:
+        began = time.monotonic()
+        try:
+            outcome: Any = (await reindex(resources, "test", ReindexRequest(dataset_id=str(dataset_id)))).operation
+        except MaintenanceError as exc:
+            outcome = exc
+        return outcome, time.monotonic() - began
+
+
+async def drop_index(settings: Any, dataset_id: Any) -> None:
+    async with open_resources(settings) as resources:
+        for name in await resources.search.indices(f"{index_name(dataset_id)}*"):
+            await resources.search.delete_index(name)
+
+
+async def test_a_refresh_longer_than_the_deadline_is_waited_for_while_the_node_answers(
+    migrated: Settings, proxy: FaultProxy, sqlite_url: str
+) -> None:
+    """A refresh that takes 3x ARGILLA_MAINT_SEARCH_TIMEOUT (OpenSearch building k-NN graphs) on a node that
+    answers health probes: the reindex waits for it and succeeds, it does not fail at the request deadline."""
+    seeded = await asyncio.to_thread(seed, sqlite_url, count=50)
+    settings = migrated
+    proxy.delay_on, proxy.delay_seconds = b"/_refresh", 3 * float(REQUEST_TIMEOUT)
+    with structlog.testing.capture_logs() as logs:
+        outcome, seconds = await reindex_through(settings, seeded.dataset_id)
+    proxy.delay_on = None
+    try:
+        assert not isinstance(outcome, MaintenanceError), outcome
+        assert outcome.status == "succeeded"
+        assert proxy.delayed_requests >= 1 and seconds >= 3 * float(REQUEST_TIMEOUT)
+        assert any(entry["event"] == "refresh still running; the node answers" for entry in logs)
+    finally:
+        await drop_index(settings, seeded.dataset_id)
+
+
+async def test_a_refresh_past_its_own_deadline_fails_naming_the_setting(
+    migrated: Settings, proxy: FaultProxy, sqlite_url: str
+) -> None:
+    """A refresh that never ends on a node that answers: failed after ARGILLA_MAINT_SEARCH_REFRESH_TIMEOUT, naming it."""
+    seeded = await asyncio.to_thread(seed, sqlite_url, count=50)
+    settings = replace(migrated, search=replace(migrated.search, refresh_timeout=5.0))
+    proxy.hang_on = b"/_refresh"
+    outcome, seconds = await reindex_through(settings, seeded.dataset_id)
+    proxy.hang_on = None
+    try:
+        assert isinstance(outcome, SearchEngineUnavailable), outcome
+        assert "_refresh within 5 s" in outcome.detail and "ARGILLA_MAINT_SEARCH_REFRESH_TIMEOUT" in outcome.detail
+        assert proxy.hung_requests >= 1 and 5 <= seconds < 5 + BOUND
+        async with open_resources(settings) as resources:
+            history = (await list_operations(resources, kind="reindex")).items
+        assert history[0].status == "failed" and history[0].error is not None
+        assert history[0].error["type"] == "search-engine-unavailable"
+    finally:
+        await drop_index(settings, seeded.dataset_id)
+
+
+async def test_a_node_that_hangs_during_a_refresh_fails_within_the_request_deadline(
+    migrated: Settings, proxy: FaultProxy, sqlite_url: str
+) -> None:
+    """The node stops answering while a refresh runs (refresh deadline an hour): the health probe finds out,
+    so the reindex fails within about two request deadlines, saying what was running."""
+    seeded = await asyncio.to_thread(seed, sqlite_url, count=50)
+    settings = migrated
+    proxy.hang_on = b"/_refresh"
+
+    async def hang_when_refreshing() -> None:
+        while proxy.hung_requests == 0:  # noqa: ASYNC110 - counted on the proxy's own thread
+            await asyncio.sleep(0.05)
+        proxy.mode = "hang"
+
+    switch = asyncio.create_task(hang_when_refreshing())
+    outcome, seconds = await reindex_through(settings, seeded.dataset_id)
+    await switch
+    proxy.hang_on, proxy.mode = None, "forward"
+    try:
+        assert isinstance(outcome, SearchEngineUnavailable), outcome
+        assert "while POST" in outcome.detail and "_refresh was running" in outcome.detail, outcome.detail
+        assert "/_cluster/health" in outcome.detail
+        assert seconds < BOUND, seconds
+    finally:
+        await drop_index(settings, seeded.dataset_id)

@@ -45,6 +45,9 @@ class SearchSettings:
     checkpoint_records: int = 10_000
     # Every engine call gets an answer within this many seconds (retries of unanswered calls included).
     request_timeout: float = 30.0
+    # A refresh may work longer (OpenSearch builds k-NN graphs in it) while the node keeps answering a
+    # health probe within ``request_timeout``; this bounds the refresh itself.
+    refresh_timeout: float = 3600.0
     # How long answers meaning "busy" (HTTP 429/503, a flood-stage block) are retried with backoff before failing.
     busy_retry_seconds: float = 120.0
     namespace: str | None = None
@@ -140,6 +143,7 @@ def _search_settings(env: Mapping[str, str]) -> SearchSettings:
         concurrency=int(_number(env, "ARGILLA_MAINT_REINDEX_CONCURRENCY", 4, minimum=1, integer=True)),
         checkpoint_records=int(_number(env, "ARGILLA_MAINT_REINDEX_CHECKPOINT_RECORDS", 10_000, minimum=1, integer=True)),
         request_timeout=_number(env, "ARGILLA_MAINT_SEARCH_TIMEOUT", 30.0, minimum=0.1),
+        refresh_timeout=_number(env, "ARGILLA_MAINT_SEARCH_REFRESH_TIMEOUT", 3600.0, minimum=0.1),
         busy_retry_seconds=_number(env, "ARGILLA_MAINT_SEARCH_BUSY_RETRY_SECONDS", 120.0, minimum=0.0),
         namespace=_namespace(env),
     )

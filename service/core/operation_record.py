@@ -11,6 +11,8 @@ Status = Literal["queued", "running", "succeeded", "failed", "interrupted"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 ACTIVE: tuple[Status, ...] = ("queued", "running")
 FINISHED: tuple[Status, ...] = ("succeeded", "failed", "interrupted")
+# Every kind of operation the history records (each job in ``service.ops`` names its own).
+KINDS = ("migrate", "reindex", "legacy-labels", "legacy-workspaces")
 
 
 class OperationRecord(msgspec.Struct, frozen=True, kw_only=True):

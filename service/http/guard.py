@@ -22,14 +22,16 @@ def match_token(tokens: Sequence[TokenEntry], authorization: str | None) -> Toke
     """The entry whose digest equals the presented token's; every entry is compared (no early exit)."""
     scheme, _, presented = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
-        raise Unauthorized("send the admin token as 'Authorization: Bearer <token>'")
+        raise Unauthorized(
+            "send a token from ARGILLA_MAINT_TOKENS or ARGILLA_MAINT_TOKENS_FILE as 'Authorization: Bearer <token>'"
+        )
     digest = token_digest(presented.strip())
     found: TokenEntry | None = None
     for entry in tokens:
         if hmac.compare_digest(entry.digest, digest) and found is None:
             found = entry
     if found is None:
-        raise Unauthorized("the bearer token is not valid")
+        raise Unauthorized("the bearer token matches no entry of ARGILLA_MAINT_TOKENS or ARGILLA_MAINT_TOKENS_FILE")
     return found
 
 

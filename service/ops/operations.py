@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from service.core.errors import InvalidRequest
-from service.core.operation_record import STATUSES, OperationRecord
+from service.core.operation_record import KINDS, STATUSES, OperationRecord
 from service.db import history
 from service.ops.context import Resources
 from service.ops.history_schema import ensure_history_schema
@@ -18,6 +18,8 @@ async def list_operations(
     resources: Resources, *, kind: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
 ) -> OperationPage:
     """Newest first, filtered by kind and status, ``limit`` per page from ``offset``."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidRequest(f"unknown kind {kind!r}; accepted: {', '.join(KINDS)}")
     if status is not None and status not in STATUSES:
         raise InvalidRequest(f"unknown status {status!r}; accepted: {', '.join(STATUSES)}")
     if not 1 <= limit <= MAX_LIMIT:

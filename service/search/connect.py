@@ -21,4 +21,8 @@ def open_search_engine(settings: SearchSettings) -> SearchEngine:
 
 
 def _deadlines(settings: SearchSettings) -> dict[str, float]:
-    return {"timeout": settings.request_timeout, "busy_budget": settings.busy_retry_seconds}
+    return {
+        "timeout": settings.request_timeout,
+        "refresh_timeout": settings.refresh_timeout,
+        "busy_budget": settings.busy_retry_seconds,
+    }

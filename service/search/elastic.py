@@ -39,13 +39,20 @@ class ElasticsearchEngine(RestSearchEngine):
         )
 
     async def _send(
-        self, method: str, path: str, params: dict[str, str] | None, body: bytes | None, content_type: str
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        body: bytes | None,
+        content_type: str,
+        timeout: float,
     ) -> tuple[int, Any]:
         headers = {"accept": "application/json"}
         if body is not None:
             headers["content-type"] = content_type
+        client = self.client if timeout == self.timeout else self.client.options(request_timeout=timeout)
         try:
-            response = await self.client.perform_request(method, path, params=params, headers=headers, body=body)
+            response = await client.perform_request(method, path, params=params, headers=headers, body=body)
         except ApiError as exc:
             return int(exc.meta.status), exc.body
         except TransportError as exc:

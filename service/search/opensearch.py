@@ -32,11 +32,19 @@ class OpenSearchEngine(RestSearchEngine):
         )
 
     async def _send(
-        self, method: str, path: str, params: dict[str, str] | None, body: bytes | None, content_type: str
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        body: bytes | None,
+        content_type: str,
+        timeout: float,
     ) -> tuple[int, Any]:
         headers = {"content-type": content_type} if body is not None else None
         try:
-            answer = await self.client.transport.perform_request(method, path, params=params, body=body, headers=headers)
+            answer = await self.client.transport.perform_request(
+                method, path, params=params, body=body, headers=headers, timeout=timeout
+            )
         except OpenSearchConnectionError as exc:
             raise Unreachable(type(exc).__name__) from exc
         except TransportError as exc:

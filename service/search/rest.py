@@ -5,6 +5,11 @@ accepts connections and never answers included), unanswered attempts being retri
 inside that deadline; 429/502/503/504 answers are retried with exponential backoff (logged) for
 ``busy_budget`` seconds. Then ``SearchEngineUnavailable``, keeping the reason the node gave. The
 clients' own retries are off so the bounds are ours.
+
+A refresh is the one call whose work may rightly outlast ``timeout`` (OpenSearch builds the k-NN graphs
+of the new segments in it: minutes for 200,000 vectors on two cores). It gets ``refresh_timeout``
+instead, for as long as the node keeps answering a health probe within ``timeout``: a busy node is
+waited for, a hung one still fails after about one deadline.
 """
 
 from __future__ import annotations
@@ -43,19 +48,28 @@ class RestSearchEngine:
         url: str,
         *,
         timeout: float = 30.0,
+        refresh_timeout: float = 3600.0,
         busy_budget: float = 120.0,
         backoff: float = 0.25,
         max_backoff: float = 8.0,
     ) -> None:
         self.url = url
         self.timeout = timeout
+        self.refresh_timeout = refresh_timeout
         self.busy_budget = busy_budget
         self.backoff = backoff
         self.max_backoff = max_backoff
 
     async def _send(
-        self, method: str, path: str, params: dict[str, str] | None, body: bytes | None, content_type: str
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        body: bytes | None,
+        content_type: str,
+        timeout: float,
     ) -> tuple[int, Any]:
+        """One attempt; ``timeout`` is the client's own bound for it (ours, ``asyncio.wait_for``, may be shorter)."""
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -71,29 +85,32 @@ class RestSearchEngine:
         ndjson: bytes | None = None,
         ok: tuple[int, ...] = (),
         timeout: float | None = None,
+        setting: str = "ARGILLA_MAINT_SEARCH_TIMEOUT",
     ) -> tuple[int, Any]:
         """Send with bounded retries; return (status, parsed body) for 2xx and the ``ok`` statuses.
 
         No answer (refused, reset, hung) is retried until ``timeout`` (default ``self.timeout``) has passed
         since the first attempt; a busy answer (429/502/503/504) is retried with backoff for ``busy_budget``.
+        ``setting`` names the variable that sets ``timeout``, for the message.
         """
+        budget = self.timeout if timeout is None else timeout
         raw = ndjson if ndjson is not None else (msgspec.json.encode(body) if body is not None else None)
         content_type = NDJSON if ndjson is not None else JSON
         loop = asyncio.get_running_loop()
         began = loop.time()
-        deadline = began + (self.timeout if timeout is None else timeout)
+        deadline = began + budget
         attempt = 0
         while True:
             remaining = deadline - loop.time()
             try:
-                status, answer = await asyncio.wait_for(self._send(method, path, params, raw, content_type), remaining)
+                status, answer = await asyncio.wait_for(self._send(method, path, params, raw, content_type, budget), remaining)
             except (Unreachable, TimeoutError) as exc:
                 cause = str(exc) or "no answer"
                 if loop.time() + self.delay(attempt) >= deadline:
                     raise SearchEngineUnavailable(
                         f"the {self.engine} node at {mask_url(self.url)} did not answer {method} {path} within "
                         f"{deadline - began:.0f} s ({attempt + 1} attempt(s), last: {cause}); "
-                        "check ARGILLA_ELASTICSEARCH and the node",
+                        f"check ARGILLA_ELASTICSEARCH and the node, or raise {setting} if it is only slow",
                         engine=self.engine,
                     ) from exc
             else:
@@ -115,7 +132,7 @@ class RestSearchEngine:
                     )
                 log.warning("search engine busy, backing off", method=method, path=path, status=status, reason=reason)
                 # A busy node answered: give the next attempt a full deadline of its own.
-                deadline = loop.time() + self.delay(attempt) + (self.timeout if timeout is None else timeout)
+                deadline = loop.time() + self.delay(attempt) + budget
             await asyncio.sleep(self.delay(attempt))
             attempt += 1
 
@@ -160,7 +177,21 @@ class RestSearchEngine:
         return sorted(body)
 
     async def refresh(self, name: str) -> None:
-        await self.request("POST", f"/{quote(name)}/_refresh")
+        """Make what was written searchable: up to ``refresh_timeout`` while the node answers health probes."""
+        path = f"/{quote(name)}/_refresh"
+        call = asyncio.ensure_future(
+            self.request("POST", path, timeout=self.refresh_timeout, setting="ARGILLA_MAINT_SEARCH_REFRESH_TIMEOUT")
+        )
+        try:
+            while not (await asyncio.wait({call}, timeout=self.timeout))[0]:
+                try:
+                    await self.request("GET", "/_cluster/health")
+                except SearchEngineUnavailable as exc:
+                    raise SearchEngineUnavailable(f"while POST {path} was running, {exc.detail}", **exc.extra) from exc
+                log.info("refresh still running; the node answers", path=path)
+            call.result()
+        finally:
+            call.cancel()
 
     async def count(self, name: str) -> int:
         _, body = await self.request("GET", f"/{quote(name)}/_count")

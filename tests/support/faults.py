@@ -37,6 +37,10 @@ class FaultProxy:
     # Forwarding: a request whose first line contains this is never forwarded (its connection hangs).
     hang_on: bytes | None = None
     hung_requests: int = 0
+    # Forwarding: a request whose first line contains this is forwarded only after ``delay_seconds``.
+    delay_on: bytes | None = None
+    delay_seconds: float = 0.0
+    delayed_requests: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _ready: threading.Event = field(default_factory=threading.Event)
     _hung: list[asyncio.StreamWriter] = field(default_factory=list)
@@ -108,9 +112,17 @@ class FaultProxy:
                         # A connection accepted just before the mode changed must not keep forwarding.
                         writer.transport.abort()
                         return
-                    if requests and self.hang_on is not None and self.hang_on in data.split(b"\r\n", 1)[0]:
+                    first_line = data.split(b"\r\n", 1)[0] if requests else b""
+                    if self.hang_on is not None and self.hang_on in first_line:
+                        # Never forwarded nor answered; ends when the client gives up or the proxy stops.
                         self.hung_requests += 1
-                        await asyncio.Event().wait()
+                        self._hung.append(writer)
+                        while await src.read(65536):
+                            pass
+                        break
+                    if self.delay_on is not None and self.delay_on in first_line:
+                        self.delayed_requests += 1
+                        await asyncio.sleep(self.delay_seconds)
                     dst.write(data)
                     await dst.drain()
             with contextlib.suppress(Exception):

@@ -20,6 +20,9 @@ def test_defaults_follow_argilla(tmp_path: Path) -> None:
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'argilla.db'}"
     assert settings.sqlite_timeout == 5.0 and settings.search.engine == "elasticsearch" and settings.search.url is None
     assert settings.reindex_datasets is False
+    assert (settings.search.request_timeout, settings.search.refresh_timeout) == (30.0, 3600.0)
+    tuned = load_settings({"ARGILLA_MAINT_SEARCH_TIMEOUT": "5", "ARGILLA_MAINT_SEARCH_REFRESH_TIMEOUT": "900"})
+    assert (tuned.search.request_timeout, tuned.search.refresh_timeout) == (5.0, 900.0)
 
 
 @pytest.mark.parametrize(
@@ -68,6 +71,7 @@ def test_tokens_inline_and_file(tmp_path: Path) -> None:
         ({"REINDEX_DATASETS": "maybe"}, "REINDEX_DATASETS"),
         ({"ARGILLA_SEARCH_ENGINE": "solr"}, "elasticsearch, opensearch"),
         ({"ARGILLA_ES_RECORDS_INDEX_SHARDS": "0"}, ">= 1"),
+        ({"ARGILLA_MAINT_SEARCH_REFRESH_TIMEOUT": "forever"}, "ARGILLA_MAINT_SEARCH_REFRESH_TIMEOUT"),
     ],
 )
 def test_bad_values_name_the_variable_and_what_is_accepted(env: dict[str, str], needle: str) -> None:
