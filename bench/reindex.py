@@ -50,7 +50,7 @@ from service.core.config import load_settings
 from service.db import records as repo
 from service.db.records import Dataset
 from service.ops.migrate import migrate
-from service.ops.reindex import FAST_FILL, ReindexRequest, reindex
+from service.ops.reindex import ReindexRequest, fast_fill, reindex
 from service.ops.reindex.feed import feed
 from service.ops.results import MigrateRequest
 from service.runtime import open_resources
@@ -275,7 +275,7 @@ async def raw_ceiling(resources: Any, dataset: Dataset, warm_up: bool = False) -
         search.engine, shards=opts.shards, replicas=opts.replicas, total_fields_limit=opts.total_fields_limit
     )
     await search.delete_index(scratch)
-    await search.create_index(scratch, {**settings, **FAST_FILL}, index_mappings(search.engine, dataset))
+    await search.create_index(scratch, {**settings, **fast_fill(search.engine, dataset)}, index_mappings(search.engine, dataset))
     bodies: list[bytes] = []
     lines: list[bytes] = []
     size = 0
@@ -323,8 +323,8 @@ def main() -> None:
     parser.add_argument("--argilla-venv", default=None, help="a venv with argilla-server 2.8: also time its own reindex")
     parser.add_argument("--pin", action="store_true", help="the node on CPU 0; PostgreSQL and this process on CPU 1")
     args = parser.parse_args()
-    # A long k-NN refresh on OpenSearch can outlast the default 30 s request deadline: raise it from the shell.
-    env = {k: v for k, v in os.environ.items() if k == "ARGILLA_MAINT_SEARCH_TIMEOUT"}
+    # The search deadlines may be set from the shell.
+    env = {k: v for k, v in os.environ.items() if k.startswith("ARGILLA_MAINT_SEARCH_")}
     if args.batch_size:
         env["ARGILLA_MAINT_REINDEX_BATCH_SIZE"] = str(args.batch_size)
     if args.concurrency:

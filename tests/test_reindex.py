@@ -29,9 +29,10 @@ from service.core.errors import (
     SearchEngineUnavailable,
     UnsupportedSchema,
 )
+from service.db import records as repo
 from service.ops.context import Resources
 from service.ops.migrate import migrate
-from service.ops.reindex import ReindexRequest, reindex
+from service.ops.reindex import ReindexRequest, fast_fill, reindex
 from service.ops.results import MigrateRequest
 from service.runtime import open_resources
 from service.search.schema import index_name
@@ -483,7 +484,10 @@ async def test_service_killed_mid_fill_leaves_argilla_settings_after_the_rerun(p
     slow = {"ARGILLA_MAINT_REINDEX_BATCH_SIZE": "25", "ARGILLA_MAINT_REINDEX_CONCURRENCY": "1"}
     await asyncio.to_thread(_kill_mid_fill, pg, _cli_reindex(pg, tmp_path, dataset_id, **slow))
     lowered = await pg.resources.search.state(pg.index)
-    assert lowered.settings.get("index.refresh_interval") == "-1", "the run was not caught mid-fill"
+    dataset = await repo.get_dataset(pg.resources.engine, pg.seeded.dataset_id)
+    assert dataset is not None
+    fast = fast_fill(pg.resources.search.engine, dataset)
+    assert all(lowered.settings.get(k) == str(v) for k, v in fast.items()), ("the run was not caught mid-fill", lowered.settings)
     again = await asyncio.to_thread(_cli_reindex(pg, tmp_path, dataset_id).communicate)
     state = await pg.resources.search.state(pg.index)
     assert state.settings.get("index.refresh_interval") is None, (again, state.settings)

@@ -10,7 +10,7 @@ from elasticsearch import ApiError, AsyncElasticsearch
 from elasticsearch.serializer import JsonSerializer
 
 from service.search.mappings import EngineName
-from service.search.rest import RestSearchEngine, Unreachable
+from service.search.rest import Call, RestSearchEngine, Unreachable
 
 
 class _FastJson(JsonSerializer):
@@ -38,21 +38,13 @@ class ElasticsearchEngine(RestSearchEngine):
             **tls,
         )
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, str] | None,
-        body: bytes | None,
-        content_type: str,
-        timeout: float,
-    ) -> tuple[int, Any]:
+    async def _send(self, call: Call) -> tuple[int, Any]:
         headers = {"accept": "application/json"}
-        if body is not None:
-            headers["content-type"] = content_type
-        client = self.client if timeout == self.timeout else self.client.options(request_timeout=timeout)
+        if call.body is not None:
+            headers["content-type"] = call.content_type
+        client = self.client if call.timeout == self.timeout else self.client.options(request_timeout=call.timeout)
         try:
-            response = await client.perform_request(method, path, params=params, headers=headers, body=body)
+            response = await client.perform_request(call.method, call.path, params=call.params, headers=headers, body=call.body)
         except ApiError as exc:
             return int(exc.meta.status), exc.body
         except TransportError as exc:

@@ -11,7 +11,7 @@ from opensearchpy.exceptions import TransportError
 
 from service.core.errors import ReindexFailed
 from service.search.mappings import EngineName
-from service.search.rest import RestSearchEngine, Unreachable
+from service.search.rest import Call, RestSearchEngine, Unreachable
 
 KNN_REFUSAL = "index.knn setting is false"
 log = structlog.get_logger("service.search")
@@ -31,19 +31,11 @@ class OpenSearchEngine(RestSearchEngine):
             timeout=self.timeout,
         )
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, str] | None,
-        body: bytes | None,
-        content_type: str,
-        timeout: float,
-    ) -> tuple[int, Any]:
-        headers = {"content-type": content_type} if body is not None else None
+    async def _send(self, call: Call) -> tuple[int, Any]:
+        headers = {"content-type": call.content_type} if call.body is not None else None
         try:
             answer = await self.client.transport.perform_request(
-                method, path, params=params, body=body, headers=headers, timeout=timeout
+                call.method, call.path, params=call.params, body=call.body, headers=headers, timeout=call.timeout
             )
         except OpenSearchConnectionError as exc:
             raise Unreachable(type(exc).__name__) from exc

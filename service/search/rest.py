@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -32,6 +33,18 @@ log = structlog.get_logger("service.search")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 JSON = "application/json"
 NDJSON = "application/x-ndjson"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One attempt at a request, as an engine client sends it."""
+
+    method: str
+    path: str
+    params: dict[str, str] | None
+    body: bytes | None
+    content_type: str
+    timeout: float  # the client's own bound for the attempt (ours, ``asyncio.wait_for``, may be shorter)
 
 
 class Unreachable(Exception):
@@ -60,16 +73,8 @@ class RestSearchEngine:
         self.backoff = backoff
         self.max_backoff = max_backoff
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, str] | None,
-        body: bytes | None,
-        content_type: str,
-        timeout: float,
-    ) -> tuple[int, Any]:
-        """One attempt; ``timeout`` is the client's own bound for it (ours, ``asyncio.wait_for``, may be shorter)."""
+    async def _send(self, call: Call) -> tuple[int, Any]:
+        """One attempt: (status, parsed body), or ``Unreachable``."""
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -95,7 +100,7 @@ class RestSearchEngine:
         """
         budget = self.timeout if timeout is None else timeout
         raw = ndjson if ndjson is not None else (msgspec.json.encode(body) if body is not None else None)
-        content_type = NDJSON if ndjson is not None else JSON
+        call = Call(method, path, params, raw, NDJSON if ndjson is not None else JSON, budget)
         loop = asyncio.get_running_loop()
         began = loop.time()
         deadline = began + budget
@@ -103,7 +108,7 @@ class RestSearchEngine:
         while True:
             remaining = deadline - loop.time()
             try:
-                status, answer = await asyncio.wait_for(self._send(method, path, params, raw, content_type, budget), remaining)
+                status, answer = await asyncio.wait_for(self._send(call), remaining)
             except (Unreachable, TimeoutError) as exc:
                 cause = str(exc) or "no answer"
                 if loop.time() + self.delay(attempt) >= deadline:

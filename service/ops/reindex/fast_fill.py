@@ -1,7 +1,7 @@
 """Lowered index settings (no refreshes, no replicas while a new index fills), recorded so they are always undone.
 
-Before an index is created with ``FAST_FILL``, the operation records (in its progress, flushed at
-once) which index was lowered and what to put back. The settings are restored when the fill ends,
+Before an index is created with its ``fast_fill`` settings, the operation records (in its progress,
+flushed at once) which index was lowered, to what, and what to put back. The settings are restored when the fill ends,
 well or badly; and whatever a killed process or a dead node left lowered is restored by the next
 reindex of that dataset, from those records (only where the index still has the lowered values).
 """
@@ -13,14 +13,30 @@ from typing import Any
 import structlog
 
 from service.db import history
+from service.db.records import Dataset
 from service.ops.reindex.job import DatasetJob
 
 log = structlog.get_logger("service.reindex")
 
 # A new index is filled without refreshes or replicas; restore_settings puts the configured ones back.
-FAST_FILL = {"index.refresh_interval": "-1", "index.number_of_replicas": 0}
+FAST_FILL: dict[str, Any] = {"index.refresh_interval": "-1", "index.number_of_replicas": 0}
+NO_REPLICAS: dict[str, Any] = {"index.number_of_replicas": 0}
 # How many recent reindex operations are searched for settings left lowered.
 LOOKBACK = 50
+
+
+def fast_fill(engine: str, dataset: Dataset) -> dict[str, Any]:
+    """``FAST_FILL``, but refreshes stay on for a dataset with vectors on OpenSearch.
+
+    There the node builds each new segment's HNSW graph as it writes the segment, and with Argilla's
+    graph parameters (m 2, ef_construction 4) Lucene 9.12's ``connectComponents`` makes that cost grow
+    much faster than the segment (apache/lucene#14214). A fill without refreshes writes a few large
+    segments, so it is several times slower than the small segments of the default 1 s refresh
+    (measured on OpenSearch 2.19.1: see ``bench/reindex.py`` and the README).
+    """
+    if engine == "opensearch" and dataset.vectors_settings:
+        return dict(NO_REPLICAS)
+    return dict(FAST_FILL)
 
 
 def argilla_settings(job: DatasetJob) -> dict[str, Any]:
@@ -29,15 +45,16 @@ def argilla_settings(job: DatasetJob) -> dict[str, Any]:
 
 
 async def create_lowered(job: DatasetJob, index: str) -> None:
-    """Record that ``index`` is lowered (flushed before anything happens), then create it with ``FAST_FILL``."""
+    """Record that ``index`` is lowered (flushed before anything happens), then create it with ``fast_fill``."""
+    fast = fast_fill(job.search.engine, job.dataset)
     lowered = job.progress.state.setdefault("lowered", {})
-    lowered[index] = {"dataset_id": str(job.dataset.id), "restore": argilla_settings(job)}
+    lowered[index] = {"dataset_id": str(job.dataset.id), "restore": argilla_settings(job), "lowered": fast}
     await job.progress.flush()
-    await job.search.create_index(index, {**job.settings, **FAST_FILL}, job.mappings)
+    await job.search.create_index(index, {**job.settings, **fast}, job.mappings)
 
 
 async def restore_settings(job: DatasetJob, index: str) -> None:
-    """Undo ``FAST_FILL`` on ``index`` (refreshes on, the configured replicas) and drop its record."""
+    """Undo ``fast_fill`` on ``index`` (refreshes on, the configured replicas) and drop its record."""
     await job.search.put_settings(index, argilla_settings(job))
     job.progress.state.get("lowered", {}).pop(index, None)
     await job.progress.flush()
@@ -51,15 +68,18 @@ async def undo_left_lowered(job: DatasetJob) -> list[str]:
         if op.id == job.operation_id or op.status in ("queued", "running"):
             continue
         for index, note in ((op.progress or {}).get("lowered") or {}).items():
-            if note.get("dataset_id") == str(job.dataset.id) and index not in restored and await _still_lowered(job, index):
+            if note.get("dataset_id") != str(job.dataset.id) or index in restored:
+                continue
+            if await _still_lowered(job, index, note.get("lowered", FAST_FILL)):
                 await job.search.put_settings(index, note["restore"])
                 restored.append(index)
                 log.warning("restored index settings a stopped reindex left lowered", index=index, operation_id=op.id)
     return restored
 
 
-async def _still_lowered(job: DatasetJob, index: str) -> bool:
+async def _still_lowered(job: DatasetJob, index: str, lowered: dict[str, Any]) -> bool:
+    """``index`` exists under its own name and still has every value it was lowered to."""
     state = await job.search.state(index)
     if state.kind == "missing" or state.concrete != index:
         return False
-    return bool(state.settings.get("index.refresh_interval") == "-1")
+    return all(state.settings.get(key) == str(value) for key, value in lowered.items())
