@@ -20,22 +20,24 @@ log = structlog.get_logger("service.reindex")
 
 # A new index is filled without refreshes or replicas; restore_settings puts the configured ones back.
 FAST_FILL: dict[str, Any] = {"index.refresh_interval": "-1", "index.number_of_replicas": 0}
-NO_REPLICAS: dict[str, Any] = {"index.number_of_replicas": 0}
+# Written out: a refresh interval left unset is skipped while the shard sees no searches (search-idle).
+SMALL_SEGMENTS: dict[str, Any] = {"index.refresh_interval": "1s", "index.number_of_replicas": 0}
 # How many recent reindex operations are searched for settings left lowered.
 LOOKBACK = 50
 
 
 def fast_fill(engine: str, dataset: Dataset) -> dict[str, Any]:
-    """``FAST_FILL``, but refreshes stay on for a dataset with vectors on OpenSearch.
+    """``FAST_FILL``, but a dataset with vectors on OpenSearch is filled with a 1 s refresh.
 
     There the node builds each new segment's HNSW graph as it writes the segment, and with Argilla's
     graph parameters (m 2, ef_construction 4) Lucene 9.12's ``connectComponents`` makes that cost grow
     much faster than the segment (apache/lucene#14214). A fill without refreshes writes a few large
-    segments, so it is several times slower than the small segments of the default 1 s refresh
-    (measured on OpenSearch 2.19.1: see ``bench/reindex.py`` and the README).
+    segments, so it is several times slower than the small segments a 1 s refresh writes (measured on
+    OpenSearch 2.19.1: see the README). The interval is set explicitly because an unset one (Argilla's)
+    is skipped on a shard that has seen no search for 30 s, which a new index has not.
     """
     if engine == "opensearch" and dataset.vectors_settings:
-        return dict(NO_REPLICAS)
+        return dict(SMALL_SEGMENTS)
     return dict(FAST_FILL)
 
 
