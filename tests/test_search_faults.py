@@ -174,7 +174,7 @@ async def test_a_refresh_longer_than_the_deadline_is_waited_for_while_the_node_a
         assert not isinstance(outcome, MaintenanceError), outcome
         assert outcome.status == "succeeded"
         assert proxy.delayed_requests >= 1 and seconds >= 3 * float(REQUEST_TIMEOUT)
-        assert any(entry["event"] == "refresh still running; the node answers" for entry in logs)
+        assert any(entry["event"] == "still running; the node answers" for entry in logs)
     finally:
         await drop_index(settings, seeded.dataset_id)
 
@@ -225,3 +225,21 @@ async def test_a_node_that_hangs_during_a_refresh_fails_within_the_request_deadl
         assert seconds < BOUND, seconds
     finally:
         await drop_index(settings, seeded.dataset_id)
+
+
+async def test_deleting_an_index_may_take_longer_than_the_deadline_while_the_node_answers(
+    migrated: Settings, proxy: FaultProxy
+) -> None:
+    """OpenSearch deletes an index only once its running merges stop: a DELETE answered after 3x the request
+    deadline by a node that answers health probes is waited for, and the index is gone."""
+    async with open_resources(migrated) as resources:
+        search = resources.search
+        await search.create_index("slow-delete", {"index.number_of_replicas": 0}, {"properties": {}})
+        proxy.delay_on, proxy.delay_seconds = b"DELETE /slow-delete", 3 * float(REQUEST_TIMEOUT)
+        began = time.monotonic()
+        try:
+            await search.delete_index("slow-delete")
+        finally:
+            proxy.delay_on = None
+        assert time.monotonic() - began >= 3 * float(REQUEST_TIMEOUT) and proxy.delayed_requests == 1
+        assert (await search.state("slow-delete")).kind == "missing"

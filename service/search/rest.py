@@ -6,10 +6,11 @@ inside that deadline; 429/502/503/504 answers are retried with exponential backo
 ``busy_budget`` seconds. Then ``SearchEngineUnavailable``, keeping the reason the node gave. The
 clients' own retries are off so the bounds are ours.
 
-A refresh is the one call whose work may rightly outlast ``timeout`` (OpenSearch builds the k-NN graphs
-of the new segments in it: minutes for 200,000 vectors on two cores). It gets ``refresh_timeout``
-instead, for as long as the node keeps answering a health probe within ``timeout``: a busy node is
-waited for, a hung one still fails after about one deadline.
+A refresh and an index deletion are the calls whose work may rightly outlast ``timeout``: OpenSearch
+builds the k-NN graphs of new segments in a refresh (minutes for 200,000 vectors on two cores), and
+deletes an index only once its running merges stop. They get ``refresh_timeout`` instead, for as long
+as the node keeps answering a health probe within ``timeout``: a busy node is waited for, a hung one
+still fails after about two deadlines.
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ class RestSearchEngine:
         await self.request("PUT", f"/{quote(name)}/_settings", body=settings)
 
     async def delete_index(self, name: str) -> None:
-        await self.request("DELETE", f"/{quote(name)}", ok=(404,))
+        # OpenSearch deletes an index only once a running merge stops: a merge building HNSW graphs can take minutes.
+        await self._long_call("DELETE", f"/{quote(name)}", ok=(404,))
 
     async def indices(self, pattern: str) -> list[str]:
         _, body = await self.request("GET", f"/{quote(pattern, safe='*')}/_settings", params={"flat_settings": "true"})
@@ -183,18 +185,23 @@ class RestSearchEngine:
 
     async def refresh(self, name: str) -> None:
         """Make what was written searchable: up to ``refresh_timeout`` while the node answers health probes."""
-        path = f"/{quote(name)}/_refresh"
+        await self._long_call("POST", f"/{quote(name)}/_refresh")
+
+    async def _long_call(self, method: str, path: str, *, ok: tuple[int, ...] = ()) -> tuple[int, Any]:
+        """A call whose work may take minutes (a refresh, deleting an index whose segments are being merged):
+        it may run for ``refresh_timeout`` as long as the node answers ``GET /_cluster/health`` within
+        ``timeout``, each time ``timeout`` passes without an answer."""
         call = asyncio.ensure_future(
-            self.request("POST", path, timeout=self.refresh_timeout, setting="ARGILLA_MAINT_SEARCH_REFRESH_TIMEOUT")
+            self.request(method, path, ok=ok, timeout=self.refresh_timeout, setting="ARGILLA_MAINT_SEARCH_REFRESH_TIMEOUT")
         )
         try:
             while not (await asyncio.wait({call}, timeout=self.timeout))[0]:
                 try:
                     await self.request("GET", "/_cluster/health")
                 except SearchEngineUnavailable as exc:
-                    raise SearchEngineUnavailable(f"while POST {path} was running, {exc.detail}", **exc.extra) from exc
-                log.info("refresh still running; the node answers", path=path)
-            call.result()
+                    raise SearchEngineUnavailable(f"while {method} {path} was running, {exc.detail}", **exc.extra) from exc
+                log.info("still running; the node answers", method=method, path=path)
+            return call.result()
         finally:
             call.cancel()
 
