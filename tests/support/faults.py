@@ -144,8 +144,13 @@ class FaultProxy:
             loop.run_forever()
         finally:
             server.close()
-            for writer in self._hung:
+            for writer in (*self._hung, *self._forwarded):
                 writer.transport.abort()
+            # Let every connection's task end (a forwarded one closes its upstream socket on the way out).
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.run_until_complete(server.wait_closed())
             loop.close()
 
