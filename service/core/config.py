@@ -45,8 +45,8 @@ class SearchSettings:
     checkpoint_records: int = 10_000
     # Every engine call gets an answer within this many seconds (retries of unanswered calls included).
     request_timeout: float = 30.0
-    # A refresh may work longer (OpenSearch builds k-NN graphs in it) while the node keeps answering a
-    # health probe within ``request_timeout``; this bounds the refresh itself.
+    # A refresh or an index deletion may work longer (OpenSearch builds k-NN graphs in a refresh, and deletes
+    # an index once its merges stop) while the node answers a health probe within ``request_timeout``.
     refresh_timeout: float = 3600.0
     # How long answers meaning "busy" (HTTP 429/503, a flood-stage block) are retried with backoff before failing.
     busy_retry_seconds: float = 120.0
