@@ -197,7 +197,7 @@ class RestSearchEngine:
         try:
             while not (await asyncio.wait({call}, timeout=self.timeout))[0]:
                 try:
-                    await self.request("GET", "/_cluster/health")
+                    await self.health()
                 except SearchEngineUnavailable as exc:
                     raise SearchEngineUnavailable(f"while {method} {path} was running, {exc.detail}", **exc.extra) from exc
                 log.info("still running; the node answers", method=method, path=path)
