@@ -45,6 +45,8 @@ class FaultProxy:
     _ready: threading.Event = field(default_factory=threading.Event)
     _hung: list[asyncio.StreamWriter] = field(default_factory=list)
     _forwarded: set[asyncio.StreamWriter] = field(default_factory=set)
+    _open: set[asyncio.StreamWriter] = field(default_factory=set)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __setattr__(self, name: str, value: object) -> None:
         super().__setattr__(name, value)
@@ -61,9 +63,26 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Called synchronously as the connection is made, so even a connection whose task never got to run
+        # is known, and aborted, when the proxy stops.
         self.accepted += 1
-        mode = self.mode
+        self._open.add(writer)
+        task = asyncio.get_running_loop().create_task(self._handle(reader, writer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._treat(self.mode, reader, writer)
+        finally:
+            # Whatever ended the connection (the client, a mode, the proxy stopping), its socket is closed here:
+            # a writer left open past its loop's end would warn when collected, in whichever test runs then.
+            self._open.discard(writer)
+            if not writer.transport.is_closing():
+                writer.transport.abort()
+
+    async def _treat(self, mode: Mode, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if mode == "drop":
             writer.transport.abort()
             return
@@ -80,7 +99,7 @@ class FaultProxy:
 
     async def _answer_busy(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         body = json.dumps(BUSY_BODY).encode()
-        with contextlib.suppress(ConnectionError):
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = next(
@@ -137,14 +156,14 @@ class FaultProxy:
     def _serve(self) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
-        server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        server = loop.run_until_complete(asyncio.start_server(self._accept, "127.0.0.1", 0))
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
         try:
             loop.run_forever()
         finally:
             server.close()
-            for writer in (*self._hung, *self._forwarded):
+            for writer in (*self._open, *self._hung, *self._forwarded):
                 writer.transport.abort()
             # Let every connection's task end (a forwarded one closes its upstream socket on the way out).
             pending = asyncio.all_tasks(loop)
