@@ -116,6 +116,23 @@ def test_dry_run_prints_sql_and_changes_nothing(sqlite_url: str, tmp_path: Path,
     assert json.loads(out)["current"] == []
 
 
+def test_history_marks_dry_runs_and_shows_mappings_as_json(sqlite_url: str, tmp_path: Path) -> None:
+    """`operations list` tells a dry run from a migration; `operations show` prints JSON values, SQL as a block."""
+    assert run_cli(["database", "migrate", "--revision", "1.13", "--dry-run"], sqlite_url, tmp_path)[0] == 0
+    assert run_cli(["database", "migrate", "--revision", "1.13"], sqlite_url, tmp_path)[0] == 0
+    code, out, _ = run_cli(["operations", "list"], sqlite_url, tmp_path)
+    real, dry = out.splitlines()[:2]  # newest first
+    assert code == 0 and dry.endswith("(dry run)") and "dry run" not in real, out
+    code, out, _ = run_cli(["operations", "show", dry.split()[0]], sqlite_url, tmp_path)
+    assert code == 0
+    lines = out.splitlines()
+    assert "parameters:" in lines and "  dry_run: true" in lines, out
+    assert "  sql: |" in lines and any(line.startswith("    CREATE TABLE users") for line in lines), out
+    assert "{'" not in out and "True" not in out  # no Python reprs
+    plan = next(line for line in lines if line.startswith("  plan: "))
+    assert json.loads(plan.removeprefix("  plan: "))["to_revision"], plan
+
+
 def test_exit_codes_tell_final_from_transient(sqlite_url: str, tmp_path: Path) -> None:
     """Bad settings exit CONFIGURATION, a refused request FAILED: a Job's podFailurePolicy can tell them from TRANSIENT."""
     runner = CliRunner()

@@ -112,6 +112,6 @@ def test_dev_mode_prints_a_working_token_once(sqlite_url: str, tmp_path: Path) -
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err.decode()
     assert token not in err.decode(), err.decode()
-    for line in err.decode().splitlines():
-        if line.startswith("{"):
-            json.loads(line)
+    events = [json.loads(line)["event"] for line in err.decode().splitlines() if line.startswith("{")]
+    # The address it serves on is in the log, as a JSON line like every other.
+    assert any(f"running on http://127.0.0.1:{port}" in event for event in events), events

@@ -20,7 +20,7 @@ from service.cli import exit_codes, render
 from service.cli.interrupts import Interrupted, run_interruptible
 from service.core.config import Settings, TokenEntry, load_settings, token_digest
 from service.core.errors import DowngradeNotAllowed, MaintenanceError
-from service.core.logging import configure_logging
+from service.core.logging import configure_logging, forward_stdlib
 from service.core.secrets import mask_text
 from service.ops.context import Resources
 from service.ops.migrate import migrate
@@ -197,6 +197,7 @@ def serve_command(host: str | None, port: int | None, dev: bool) -> None:
         settings = dataclasses.replace(settings, tokens=(*settings.tokens, TokenEntry("dev", token_digest(token))))
         click.echo(f"Development admin token (shown once): {token}")
     configure_logging(settings.log_level or "INFO", secrets=settings.secrets)
+    forward_stdlib("uvicorn.error")  # its start-up lines, "Uvicorn running on http://...", and its errors
     try:
         app = _app_factory()(settings)
     except MaintenanceError as exc:

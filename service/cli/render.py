@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from service.core.operation_record import OperationRecord
 from service.ops.legacy.requests import LegacyLabelsResult, LegacyStatus, LegacyWorkspacesResult
@@ -54,36 +57,62 @@ def plan_text(plan: MigrationPlan) -> str:
 def operation_line(op: OperationRecord) -> str:
     created = op.created_at.strftime("%Y-%m-%d %H:%M:%S")
     span = f"{op.from_revision or '<base>'} -> {op.to_revision}" if op.kind == "migrate" and op.to_revision else op.resource
+    if op.parameters.get("dry_run"):
+        span += "  (dry run)"
     duration = f"{op.duration_seconds:.2f}s" if op.duration_seconds is not None else "-"
     return f"{op.id}  {created}  {op.kind:<8} {op.status:<11} {op.actor:<16} {duration:>9}  {span}"
 
 
 def operation_text(op: OperationRecord) -> str:
-    lines = [
-        f"{key}: {value}"
-        for key, value in (
-            ("id", op.id),
-            ("kind", op.kind),
-            ("status", op.status),
-            ("actor", op.actor),
-            ("resource", op.resource),
-            ("parameters", op.parameters),
-            ("from_revision", op.from_revision),
-            ("to_revision", op.to_revision),
-            ("created_at", op.created_at),
-            ("started_at", op.started_at),
-            ("finished_at", op.finished_at),
-            ("duration_seconds", op.duration_seconds),
-            ("progress", op.progress),
-            ("result", op.result),
-        )
-        if value is not None
-    ]
+    """``key: value`` lines; a mapping (parameters, progress, result) one key per indented line, as JSON."""
+    lines: list[str] = []
+    for key, value in (
+        ("id", op.id),
+        ("kind", op.kind),
+        ("status", op.status),
+        ("actor", op.actor),
+        ("resource", op.resource),
+        ("parameters", op.parameters),
+        ("from_revision", op.from_revision),
+        ("to_revision", op.to_revision),
+        ("created_at", op.created_at),
+        ("started_at", op.started_at),
+        ("finished_at", op.finished_at),
+        ("duration_seconds", op.duration_seconds),
+        ("progress", op.progress),
+        ("result", op.result),
+    ):
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            lines.append(f"{key}:" + ("" if value else " {}"))
+            lines += _mapping_lines(value, indent="  ")
+        else:
+            lines.append(f"{key}: {_scalar(value)}")
     if op.error:
         lines.append(f"error: {op.error.get('title')}: {op.error.get('detail')}")
     for step in op.steps or []:
         lines.append(f"  step {step['direction']:<9} {step['revision']}  {step['seconds']:.3f}s")
     return "\n".join(lines)
+
+
+def _mapping_lines(mapping: dict[str, Any], *, indent: str) -> list[str]:
+    lines: list[str] = []
+    for key, value in mapping.items():
+        if isinstance(value, str) and "\n" in value:  # SQL of a dry run: as a block, not one escaped line
+            lines.append(f"{indent}{key}: |")
+            lines += [f"{indent}  {line}" for line in value.splitlines()]
+        else:
+            lines.append(f"{indent}{key}: {_scalar(value)}")
+    return lines
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return msgspec.json.encode(value).decode()
 
 
 def reindex_text(result: ReindexResult) -> str:

@@ -59,3 +59,18 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None, secrets:
 def get_logger(name: str) -> Any:
     """A bound structlog logger carrying the module name."""
     return structlog.get_logger(name)
+
+
+class _ToStructlog(logging.Handler):
+    """Hands a standard-library record to structlog, so it gets the same format, level filter and masking."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        structlog.get_logger(record.name).log(record.levelno, record.getMessage())
+
+
+def forward_stdlib(name: str, level: int = logging.INFO) -> None:
+    """Route the standard-library logger ``name`` (e.g. uvicorn's "Uvicorn running on ...") through structlog."""
+    logger = logging.getLogger(name)
+    logger.handlers = [_ToStructlog()]
+    logger.setLevel(level)
+    logger.propagate = False
