@@ -50,7 +50,7 @@ from service.core.config import load_settings
 from service.db import records as repo
 from service.db.records import Dataset
 from service.ops.migrate import migrate
-from service.ops.reindex import ReindexRequest, fast_fill, reindex
+from service.ops.reindex import FAST_FILL, ReindexRequest, refresh_pace, reindex
 from service.ops.reindex.feed import feed
 from service.ops.results import MigrateRequest
 from service.runtime import open_resources
@@ -263,6 +263,25 @@ async def feed_alone(resources: Any, dataset: Dataset) -> tuple[float, dict[str,
     return time.perf_counter() - started, cpu_since(before)
 
 
+class Paced:
+    """The raw load paced as the reindex is (OpenSearch with vectors): a refresh after every ``every`` documents
+    sent, which the senders that reach it wait for."""
+
+    def __init__(self, search: Any, index: str, every: int | None) -> None:
+        self.search, self.index, self.every = search, index, every
+        self.unrefreshed = 0
+        self.gate = asyncio.Lock()
+
+    async def sent(self, body: bytes) -> None:
+        self.unrefreshed += body.count(b"\n") // 2
+        if self.every is None or self.unrefreshed < self.every:
+            return
+        async with self.gate:
+            if self.unrefreshed >= self.every:
+                await self.search.refresh(self.index)
+                self.unrefreshed = 0
+
+
 async def raw_ceiling(resources: Any, dataset: Dataset, warm_up: bool = False) -> tuple[float, float, dict[str, float]]:
     """Pre-serialise every document, then time only the bulk loading into a scratch index: seconds to load,
     seconds to load and refresh, and the CPU-seconds of those two steps.
@@ -275,14 +294,18 @@ async def raw_ceiling(resources: Any, dataset: Dataset, warm_up: bool = False) -
         search.engine, shards=opts.shards, replicas=opts.replicas, total_fields_limit=opts.total_fields_limit
     )
     await search.delete_index(scratch)
-    await search.create_index(scratch, {**settings, **fast_fill(search.engine, dataset)}, index_mappings(search.engine, dataset))
+    await search.create_index(scratch, {**settings, **FAST_FILL}, index_mappings(search.engine, dataset))
+    paced = Paced(search, scratch, refresh_pace(search.engine, dataset))
+
     bodies: list[bytes] = []
     lines: list[bytes] = []
     size = 0
     prefix = b'{"index":{"_index":"' + scratch.encode() + b'","_id":"'
     async for batch in feed(resources, dataset, batch_size=opts.batch_size):
         if warm_up and bodies:
-            await search.bulk(bodies.pop())
+            body = bodies.pop()
+            await search.bulk(body)
+            await paced.sent(body)
         for record_id, document, _ in batch.rows:
             pair = prefix + record_id.encode() + b'"}}\n' + document + b"\n"
             if lines and (len(lines) >= opts.batch_size or size + len(pair) > opts.bulk_max_bytes):
@@ -298,8 +321,10 @@ async def raw_ceiling(resources: Any, dataset: Dataset, warm_up: bool = False) -
 
     async def sender() -> None:
         while not queue.empty():
-            answer = await search.bulk(queue.get_nowait())
+            body = queue.get_nowait()
+            answer = await search.bulk(body)
             assert not answer.get("errors"), "raw bulk item errors"
+            await paced.sent(body)
 
     before = cpu_seconds()
     started = time.perf_counter()

@@ -29,10 +29,9 @@ from service.core.errors import (
     SearchEngineUnavailable,
     UnsupportedSchema,
 )
-from service.db import records as repo
 from service.ops.context import Resources
 from service.ops.migrate import migrate
-from service.ops.reindex import ReindexRequest, fast_fill, reindex
+from service.ops.reindex import FAST_FILL, ReindexRequest, reindex
 from service.ops.results import MigrateRequest
 from service.runtime import open_resources
 from service.search.schema import index_name
@@ -484,10 +483,10 @@ async def test_service_killed_mid_fill_leaves_argilla_settings_after_the_rerun(p
     slow = {"ARGILLA_MAINT_REINDEX_BATCH_SIZE": "25", "ARGILLA_MAINT_REINDEX_CONCURRENCY": "1"}
     await asyncio.to_thread(_kill_mid_fill, pg, _cli_reindex(pg, tmp_path, dataset_id, **slow))
     lowered = await pg.resources.search.state(pg.index)
-    dataset = await repo.get_dataset(pg.resources.engine, pg.seeded.dataset_id)
-    assert dataset is not None
-    fast = fast_fill(pg.resources.search.engine, dataset)
-    assert all(lowered.settings.get(k) == str(v) for k, v in fast.items()), ("the run was not caught mid-fill", lowered.settings)
+    assert all(lowered.settings.get(k) == str(v) for k, v in FAST_FILL.items()), (
+        "the run was not caught mid-fill",
+        lowered.settings,
+    )
     again = await asyncio.to_thread(_cli_reindex(pg, tmp_path, dataset_id).communicate)
     state = await pg.resources.search.state(pg.index)
     assert state.settings.get("index.refresh_interval") is None, (again, state.settings)
@@ -495,6 +494,39 @@ async def test_service_killed_mid_fill_leaves_argilla_settings_after_the_rerun(p
     assert await pg.resources.search.count(pg.index) == RECORDS
     new_id = str(uuid.uuid4())
     assert await _searchable_without_refresh(pg, {"id": new_id, "status": "pending", "fields": {"text": "written by Argilla"}})
+
+
+@pytest.mark.asyncio
+async def test_an_opensearch_fill_with_vectors_refreshes_every_so_many_documents(
+    pg: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OpenSearch builds a segment's k-NN graphs as it writes it: the fill refreshes after every
+    PACED_REFRESH_DOCS documents, with everything sent before answered. Elasticsearch is not paced."""
+    from service.ops.reindex import fast_fill
+
+    assert pg.seeded is not None
+    pace = 4 * BATCH
+    monkeypatch.setattr(fast_fill, "PACED_REFRESH_DOCS", pace)
+    search = pg.resources.search
+    seen: list[int] = []  # documents the index held when each refresh of it was asked for
+    refresh = search.refresh
+
+    async def counting_refresh(name: str) -> None:
+        if name == pg.index:
+            _, answer = await search.request("GET", f"/{name}/_stats/indexing")
+            seen.append(answer["indices"][name]["primaries"]["indexing"]["index_total"])
+        await refresh(name)
+
+    monkeypatch.setattr(search, "refresh", counting_refresh)
+    result = await reindex(pg.resources, "test", ReindexRequest(dataset_id=str(pg.seeded.dataset_id)))
+    assert result.operation.status == "succeeded", result.operation.error
+    paced = [n for n in seen if n < RECORDS]  # the verify step's final refresh sees every record
+    if search.engine == "opensearch":
+        assert len(paced) == RECORDS // pace - (RECORDS % pace == 0), seen
+        assert all(n == pace * (i + 1) for i, n in enumerate(paced)), seen  # drained first: all sent are written
+    else:
+        assert paced == [], seen
+    assert await search.count(pg.index) == RECORDS
 
 
 @pytest.mark.asyncio

@@ -104,6 +104,12 @@ class BulkWriter:
             self._handed += 1
             await self._queue.put((self._handed, chunk))
 
+    async def drain(self) -> None:
+        """Send what is pending and wait until every body handed over is answered; raise the first failure."""
+        await self.flush()
+        await self._queue.join()
+        self._raise_if_failed()
+
     async def close(self) -> None:
         """Send what is pending, stop the senders, and raise the first failure if any."""
         try:

@@ -1,4 +1,4 @@
-"""Which settings a new index is filled with: no refreshes and no replicas, except a 1 s refresh on OpenSearch with vectors."""
+"""A new index is filled with no refreshes and no replicas; only OpenSearch with vectors paces its fill with refreshes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from service.db.records import Dataset, VectorSettings
-from service.ops.reindex import FAST_FILL, fast_fill
+from service.ops.reindex import FAST_FILL, refresh_pace
+from service.ops.reindex.fast_fill import PACED_REFRESH_DOCS
 
 pytestmark = pytest.mark.unit
 
@@ -18,21 +19,19 @@ def dataset(vectors: int) -> Dataset:
     return Dataset(uuid.uuid4(), "d", "ready", datetime.now(UTC), vectors_settings=settings)
 
 
+def test_a_fill_lowers_refreshes_and_replicas() -> None:
+    assert FAST_FILL == {"index.refresh_interval": "-1", "index.number_of_replicas": 0}
+
+
 @pytest.mark.parametrize(
     ("engine", "vectors", "expected"),
     [
-        ("elasticsearch", 0, FAST_FILL),
-        ("elasticsearch", 2, FAST_FILL),
-        ("opensearch", 0, FAST_FILL),
-        # HNSW graphs are built per segment as it is written: many small segments beat a few large ones,
-        # and only an explicit interval refreshes a shard that sees no searches.
-        ("opensearch", 1, {"index.refresh_interval": "1s", "index.number_of_replicas": 0}),
+        ("elasticsearch", 0, None),
+        ("elasticsearch", 2, None),
+        ("opensearch", 0, None),
+        # HNSW graphs are built per segment as it is written, at a cost that grows faster than the segment.
+        ("opensearch", 1, PACED_REFRESH_DOCS),
     ],
 )
-def test_fast_fill_refreshes_every_second_only_for_opensearch_vectors(
-    engine: str, vectors: int, expected: dict[str, object]
-) -> None:
-    lowered = fast_fill(engine, dataset(vectors))
-    assert lowered == expected
-    lowered["index.number_of_replicas"] = 5  # a copy: the module's constants stay as they are
-    assert fast_fill(engine, dataset(vectors)) == expected
+def test_only_opensearch_with_vectors_paces_its_fill(engine: str, vectors: int, expected: int | None) -> None:
+    assert refresh_pace(engine, dataset(vectors)) == expected

@@ -36,7 +36,7 @@ from service.ops.migration_lock import MIGRATION_LOCK
 from service.ops.operation_locks import operation_lock
 from service.ops.recording import Recorder, final_record, recorded
 from service.ops.reindex.dataset import reindex_dataset
-from service.ops.reindex.fast_fill import FAST_FILL, fast_fill
+from service.ops.reindex.fast_fill import FAST_FILL, refresh_pace
 from service.ops.reindex.job import DatasetJob
 from service.ops.reindex.progress import Progress, ProgressListener
 from service.ops.reindex.results import DatasetOutcome, ReindexRequest, ReindexResult, SkippedDataset
@@ -49,7 +49,7 @@ __all__ = [
     "ReindexRequest",
     "ReindexResult",
     "SkippedDataset",
-    "fast_fill",
+    "refresh_pace",
     "reindex",
     "reindex_resource",
 ]

@@ -1,6 +1,6 @@
 """Lowered index settings (no refreshes, no replicas while a new index fills), recorded so they are always undone.
 
-Before an index is created with its ``fast_fill`` settings, the operation records (in its progress,
+Before an index is created with its ``FAST_FILL`` settings, the operation records (in its progress,
 flushed at once) which index was lowered, to what, and what to put back. The settings are restored when the fill ends,
 well or badly; and whatever a killed process or a dead node left lowered is restored by the next
 reindex of that dataset, from those records (only where the index still has the lowered values).
@@ -20,25 +20,24 @@ log = structlog.get_logger("service.reindex")
 
 # A new index is filled without refreshes or replicas; restore_settings puts the configured ones back.
 FAST_FILL: dict[str, Any] = {"index.refresh_interval": "-1", "index.number_of_replicas": 0}
-# Written out: a refresh interval left unset is skipped while the shard sees no searches (search-idle).
-SMALL_SEGMENTS: dict[str, Any] = {"index.refresh_interval": "1s", "index.number_of_replicas": 0}
+# On OpenSearch with vectors, a fill refreshes (and waits for it) after about this many documents.
+PACED_REFRESH_DOCS = 20_000
 # How many recent reindex operations are searched for settings left lowered.
 LOOKBACK = 50
 
 
-def fast_fill(engine: str, dataset: Dataset) -> dict[str, Any]:
-    """``FAST_FILL``, but a dataset with vectors on OpenSearch is filled with a 1 s refresh.
+def refresh_pace(engine: str, dataset: Dataset) -> int | None:
+    """Documents between refreshes the fill itself makes and waits for: only OpenSearch with vectors needs them.
 
-    There the node builds each new segment's HNSW graph as it writes the segment, and with Argilla's
-    graph parameters (m 2, ef_construction 4) Lucene 9.12's ``connectComponents`` makes that cost grow
-    much faster than the segment (apache/lucene#14214). A fill without refreshes writes a few large
-    segments, so it is several times slower than the small segments a 1 s refresh writes (measured on
-    OpenSearch 2.19.1: see the README). The interval is set explicitly because an unset one (Argilla's)
-    is skipped on a shard that has seen no search for 30 s, which a new index has not.
+    There the node builds a segment's HNSW graph as it writes the segment, and with Argilla's graph
+    parameters (m 2, ef_construction 4) Lucene 9.12's ``connectComponents`` makes that cost grow much faster
+    than the segment (apache/lucene#14214). Left to itself, the node writes large segments: with refreshes
+    off, a few huge ones; with a 1 s interval, the refresh falls behind the load, each late refresh writes
+    a larger segment and so falls further behind, until indexing is throttled and a bulk waits for minutes
+    (measured on OpenSearch 2.19.1, see the README). Refreshing every ``PACED_REFRESH_DOCS`` documents,
+    with the senders waiting, bounds every new segment, so the graph cost stays linear in the records.
     """
-    if engine == "opensearch" and dataset.vectors_settings:
-        return dict(SMALL_SEGMENTS)
-    return dict(FAST_FILL)
+    return PACED_REFRESH_DOCS if engine == "opensearch" and dataset.vectors_settings else None
 
 
 def argilla_settings(job: DatasetJob) -> dict[str, Any]:
@@ -47,8 +46,8 @@ def argilla_settings(job: DatasetJob) -> dict[str, Any]:
 
 
 async def create_lowered(job: DatasetJob, index: str) -> None:
-    """Record that ``index`` is lowered (flushed before anything happens), then create it with ``fast_fill``."""
-    fast = fast_fill(job.search.engine, job.dataset)
+    """Record that ``index`` is lowered (flushed before anything happens), then create it with ``FAST_FILL``."""
+    fast = dict(FAST_FILL)
     lowered = job.progress.state.setdefault("lowered", {})
     lowered[index] = {"dataset_id": str(job.dataset.id), "restore": argilla_settings(job), "lowered": fast}
     await job.progress.flush()
@@ -56,7 +55,7 @@ async def create_lowered(job: DatasetJob, index: str) -> None:
 
 
 async def restore_settings(job: DatasetJob, index: str) -> None:
-    """Undo ``fast_fill`` on ``index`` (refreshes on, the configured replicas) and drop its record."""
+    """Undo ``FAST_FILL`` on ``index`` (refreshes on, the configured replicas) and drop its record."""
     await job.search.put_settings(index, argilla_settings(job))
     job.progress.state.get("lowered", {}).pop(index, None)
     await job.progress.flush()

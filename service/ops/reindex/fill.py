@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from service.db import history
-from service.ops.reindex.fast_fill import restore_settings
+from service.ops.reindex.fast_fill import refresh_pace, restore_settings
 from service.ops.reindex.feed import Position, Since, feed
 from service.ops.reindex.job import DatasetJob
 from service.ops.reindex.strategy import Choice
@@ -126,6 +126,7 @@ async def _stream(
     config = job.resources.settings.search
     every = max(1, config.checkpoint_records // config.batch_size)
     batches, last, marks = 0, None, checkpoints
+    pace = _Pace(job, writer, target, refresh_pace(job.search.engine, job.dataset))
     # Batches queued but maybe not written yet: (the writer's mark after the batch, the batch's last position).
     unconfirmed: deque[tuple[int, Position]] = deque()
 
@@ -145,6 +146,7 @@ async def _stream(
         async for batch in ahead:
             await writer.index_many(target, [(record_id, document) for record_id, document, _ in batch.rows])
             batches, last = batches + 1, batch.last
+            await pace.queued(len(batch.rows))
             if marks is None:
                 continue
             unconfirmed.append((writer.mark(), batch.last))
@@ -158,6 +160,25 @@ async def _stream(
     await writer.close()
     if marks is not None and last is not None:
         await job.progress.checkpoint(job.dataset, target, last, marks)
+
+
+@dataclass
+class _Pace:
+    """Refreshes ``target`` after every ``every`` documents queued (``None``: never), once all are answered."""
+
+    job: DatasetJob
+    writer: BulkWriter
+    target: str
+    every: int | None
+    unrefreshed: int = 0
+
+    async def queued(self, count: int) -> None:
+        self.unrefreshed += count
+        if self.every is not None and self.unrefreshed >= self.every:
+            # The senders wait while the node writes (and builds the graphs of) a bounded segment.
+            await self.writer.drain()
+            await self.job.search.refresh(self.target)
+            self.unrefreshed = 0
 
 
 async def _abandon(job: DatasetJob, choice: Choice) -> None:
