@@ -86,7 +86,7 @@ def operation_text(op: OperationRecord) -> str:
             continue
         if isinstance(value, dict):
             lines.append(f"{key}:" + ("" if value else " {}"))
-            lines += _mapping_lines(value, indent="  ")
+            lines += _mapping_lines(value)
         else:
             lines.append(f"{key}: {_scalar(value)}")
     if op.error:
@@ -96,14 +96,15 @@ def operation_text(op: OperationRecord) -> str:
     return "\n".join(lines)
 
 
-def _mapping_lines(mapping: dict[str, Any], *, indent: str) -> list[str]:
+def _mapping_lines(mapping: dict[str, Any]) -> list[str]:
+    """One indented ``key: value`` line per key; a multi-line string (a dry run's SQL) as an indented block."""
     lines: list[str] = []
     for key, value in mapping.items():
-        if isinstance(value, str) and "\n" in value:  # SQL of a dry run: as a block, not one escaped line
-            lines.append(f"{indent}{key}: |")
-            lines += [f"{indent}  {line}" for line in value.splitlines()]
+        if isinstance(value, str) and "\n" in value:
+            lines.append(f"  {key}: |")
+            lines += [f"    {line}" for line in value.splitlines()]
         else:
-            lines.append(f"{indent}{key}: {_scalar(value)}")
+            lines.append(f"  {key}: {_scalar(value)}")
     return lines
 
 

@@ -43,7 +43,6 @@ class FaultProxy:
     delayed_requests: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _ready: threading.Event = field(default_factory=threading.Event)
-    _hung: list[asyncio.StreamWriter] = field(default_factory=list)
     _forwarded: set[asyncio.StreamWriter] = field(default_factory=set)
     _open: set[asyncio.StreamWriter] = field(default_factory=set)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -87,7 +86,7 @@ class FaultProxy:
             writer.transport.abort()
             return
         if mode == "hang":
-            self._hung.append(writer)  # keep it open; read and discard whatever comes, never answer
+            # Kept open: read and discard whatever comes, never answer (aborted with the rest on stop).
             with contextlib.suppress(ConnectionError):
                 while await reader.read(65536):
                     pass
@@ -135,7 +134,6 @@ class FaultProxy:
                     if self.hang_on is not None and self.hang_on in first_line:
                         # Never forwarded nor answered; ends when the client gives up or the proxy stops.
                         self.hung_requests += 1
-                        self._hung.append(writer)
                         while await src.read(65536):
                             pass
                         break
@@ -163,7 +161,7 @@ class FaultProxy:
             loop.run_forever()
         finally:
             server.close()
-            for writer in (*self._open, *self._hung, *self._forwarded):
+            for writer in list(self._open):  # every accepted connection still open, hung and forwarded ones included
                 writer.transport.abort()
             # Let every connection's task end (a forwarded one closes its upstream socket on the way out).
             pending = asyncio.all_tasks(loop)
